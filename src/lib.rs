@@ -1,0 +1,10 @@
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod notify;
+pub mod secrets;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,163 @@
+//! The database pool, for SQLite or PostgreSQL behind sqlx's Any driver, and
+//! the migrations embedded in the binary.
+
+use anyhow::Context;
+use rand::distributions::{Alphanumeric, DistString};
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::migrate::{Migrate, Migrator};
+use sqlx::AnyPool;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// One migration and whether this database has applied it.
+#[derive(Debug, Clone)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub description: String,
+    pub applied: bool,
+}
+
+impl Db {
+    /// Opens the pool; a SQLite file is created when it does not exist yet.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => with_query(url, "mode=rwc"),
+            _ => url.to_owned(),
+        };
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(pool_size(backend))
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .with_context(|| format!("cannot open the {} database", backend.name()))?;
+        let db = Db { pool, backend };
+        db.tune().await?;
+        Ok(db)
+    }
+
+    async fn tune(&self) -> anyhow::Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&self.pool)
+                .await
+                .context("cannot switch SQLite to WAL mode")?;
+        }
+        Ok(())
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.migrator()
+            .run(&self.pool)
+            .await
+            .context("cannot apply the database migrations")
+    }
+
+    /// Every migration the binary knows, oldest first, with whether it ran.
+    pub async fn migration_status(&self) -> anyhow::Result<Vec<MigrationStatus>> {
+        let mut conn = self.pool.acquire().await?;
+        conn.ensure_migrations_table().await?;
+        let applied = conn.list_applied_migrations().await?;
+
+        let status = self
+            .migrator()
+            .iter()
+            .map(|migration| MigrationStatus {
+                version: migration.version,
+                description: migration.description.to_string(),
+                applied: applied.iter().any(|done| done.version == migration.version),
+            })
+            .collect();
+        Ok(status)
+    }
+
+    /// A stored setting, or `generate()`'s value stored now. When several
+    /// nodes start at once, the first insert wins and all read it back.
+    pub async fn setting_or_insert(
+        &self,
+        name: &str,
+        generate: impl FnOnce() -> String,
+    ) -> anyhow::Result<String> {
+        let insert =
+            "INSERT INTO app_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+        let _: AnyQueryResult = sqlx::query(insert)
+            .bind(name)
+            .bind(generate())
+            .execute(&self.pool)
+            .await?;
+
+        let value = sqlx::query_scalar("SELECT value FROM app_settings WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+}
+
+fn backend_of(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!("DATABASE_URL must start with sqlite:// or postgres://")
+    }
+}
+
+fn with_query(url: &str, pair: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{pair}")
+}
+
+/// SQLite serialises writers anyway; a small pool avoids lock contention.
+fn pool_size(backend: Backend) -> u32 {
+    match backend {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    }
+}
+
+/// A random token of letters and digits, for generated keys and secrets.
+pub fn random_token(length: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), length)
+}
+
+/// The current time as unix seconds, the way every table stores it.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,13 @@
+//! Every route of the app, grouped by what it serves.
+
+mod account;
+mod dashboard;
+mod health;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    account::configure(cfg);
+    dashboard::configure(cfg);
+    health::configure(cfg);
+}
