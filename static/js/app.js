@@ -316,12 +316,14 @@
     };
   }
 
+  /* Fetches the count; resolves with the server's answer, or null when it could not be had. */
   function refreshFromServer(state, tabs) {
     return $.ajax({ url: UNREAD_URL, dataType: 'json', cache: false }).then(function (answer) {
       if (state.acceptAbsolute(answer)) {
         renderCount(state.unread);
         tabs.post(state.snapshot());
       }
+      return answer;
     }, function () {
       return null;
     });

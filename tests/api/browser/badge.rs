@@ -1,13 +1,11 @@
 //! The embedded assets working in a real browser: a small page served by the asset routes
 //! alone, under the same content security policy the app uses.
 
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, HttpResponse};
 use caretaker::assets;
 use serde_json::json;
 
-use super::{wait_until, Browser, Driver};
-
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'";
+use super::{spawn_site, wait_until, Browser, Driver};
 
 async fn badge_page() -> HttpResponse {
     let html = format!(
@@ -39,23 +37,12 @@ async fn badge_page() -> HttpResponse {
     );
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header(("Content-Security-Policy", super::CSP))
         .body(html)
 }
 
-/// Serves the assets and the page on a free port; returns the base URL.
-fn spawn_asset_server() -> String {
-    let server = HttpServer::new(|| {
-        App::new()
-            .configure(assets::configure)
-            .route("/", web::get().to(badge_page))
-    })
-    .workers(1)
-    .bind(("127.0.0.1", 0))
-    .unwrap();
-    let address = server.addrs()[0];
-    tokio::spawn(server.run());
-    format!("http://{address}")
+fn badge_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(badge_page));
 }
 
 /// Opens the page and waits until jQuery and the plugin have loaded.
@@ -73,7 +60,7 @@ async fn chromium_shows_99_plus_on_the_nav_badge_using_assets_served_by_the_app(
     let Some(driver) = Driver::start().await else {
         return;
     };
-    let base = spawn_asset_server();
+    let base = spawn_site(badge_routes);
     let browser = driver.open_browser().await;
     open_badge_page(&browser, &base).await;
 
@@ -107,7 +94,7 @@ async fn a_second_tab_has_its_own_badge_and_the_first_keeps_its_count() {
     let Some(driver) = Driver::start().await else {
         return;
     };
-    let base = spawn_asset_server();
+    let base = spawn_site(badge_routes);
     let browser = driver.open_browser().await;
     open_badge_page(&browser, &base).await;
     let first = browser.current_tab().await;
@@ -128,7 +115,7 @@ async fn a_second_tab_has_its_own_badge_and_the_first_keeps_its_count() {
 
 #[tokio::test]
 async fn assets_are_served_with_an_immutable_cache_header() {
-    let base = spawn_asset_server();
+    let base = spawn_site(badge_routes);
 
     let response = reqwest::get(format!("{base}{}", assets::url("js/badger.js")))
         .await

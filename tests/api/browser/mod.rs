@@ -6,6 +6,7 @@
 //! every Chromium it launched and removes their profiles.
 
 mod badge;
+mod page_script;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -16,6 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use actix_web::{web, App, HttpServer};
+use caretaker::assets;
 use fantoccini::wd::{Capabilities, WindowHandle};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -28,6 +31,10 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// Upper bound for anything the browser is waited for; generous for a loaded machine.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The policy the app's pages are served with: no inline or foreign scripts.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+                       connect-src 'self' ws: wss:";
 
 const POLL: Duration = Duration::from_millis(100);
 
@@ -202,6 +209,17 @@ where
         );
         tokio::time::sleep(POLL).await;
     }
+}
+
+/// Serves the embedded assets plus `routes` on a free port; returns the base URL.
+pub fn spawn_site(routes: fn(&mut web::ServiceConfig)) -> String {
+    let server = HttpServer::new(move || App::new().configure(assets::configure).configure(routes))
+        .workers(1)
+        .bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap();
+    let address = server.addrs()[0];
+    tokio::spawn(server.run());
+    format!("http://{address}")
 }
 
 fn chromium_capabilities(profile: &Path) -> Capabilities {
