@@ -83,11 +83,14 @@
     return $outer;
   }
 
-  /* Restarts the small bump animation that marks an increase. */
+  /* Restarts the small bump animation that marks an increase (reading offsetWidth makes the
+     browser notice the class was removed before it is added again). */
   function bump($badge) {
     $badge.removeClass('badger-bump');
     void $badge[0].offsetWidth;
-    $badge.addClass('badger-bump');
+    $badge.addClass('badger-bump').one('animationend', function () {
+      $badge.removeClass('badger-bump');
+    });
   }
 
   function showCount($target, count, previous) {

@@ -80,7 +80,8 @@ async fn chromium_shows_99_plus_on_the_nav_badge_using_assets_served_by_the_app(
     assert_eq!(count.as_deref(), Some("101"));
     let badge_colour = browser
         .run(
-            "return getComputedStyle(document.querySelector('#nav_main .badger-badge')).backgroundColor;",
+            "const badge = document.querySelector('#nav_main .badger-badge'); \
+             return getComputedStyle(badge).backgroundColor;",
             vec![],
         )
         .await;

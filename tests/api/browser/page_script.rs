@@ -33,7 +33,9 @@ async fn signed_in_page(request: HttpRequest) -> HttpResponse {
   <nav class="nav">
     <a class="nav-brand" href="/">Caretaker</a>
     <ul class="nav-links">
-      <li><a class="nav-link" id="nav_main" href="/notifications">Notifications<span class="badger-outer"><span class="badger-badge" data-badger-count="1">1</span></span></a></li>
+      <li><a class="nav-link" id="nav_main" href="/notifications">Notifications<span
+        class="badger-outer"><span class="badger-badge" data-badger-count="1">1</span></span></a>
+      </li>
     </ul>
   </nav>
   <main class="page"><h1>Tasks</h1></main>
