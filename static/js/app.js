@@ -67,6 +67,7 @@
   function BadgeState(unread, seq) {
     this.unread = toNumberOrNull(unread) || 0;
     this.seq = toNumberOrNull(seq);
+    this.relativeChanges = 0;
   }
 
   BadgeState.prototype.isStale = function (seq, strictlyNewer) {
@@ -103,7 +104,21 @@
     }
 
     this.noteSeq(seq);
+    this.relativeChanges += 1;
     return true;
+  };
+
+  /*
+   * Applies a count fetched from the server. If a relative update arrived while the request
+   * was on its way, the answer may predate it; only a strictly newer seq proves it does not.
+   */
+  BadgeState.prototype.acceptFetched = function (answer, relativeChangesAtRequest) {
+    var seq = toNumberOrNull(answer && answer.seq);
+    var changedMeanwhile = this.relativeChanges !== relativeChangesAtRequest;
+    if (changedMeanwhile && (seq === null || this.seq === null || seq <= this.seq)) {
+      return false;
+    }
+    return this.acceptAbsolute(answer);
   };
 
   BadgeState.prototype.snapshot = function () {
@@ -318,8 +333,9 @@
 
   /* Fetches the count; resolves with the server's answer, or null when it could not be had. */
   function refreshFromServer(state, tabs) {
+    var relativeChanges = state.relativeChanges;
     return $.ajax({ url: UNREAD_URL, dataType: 'json', cache: false }).then(function (answer) {
-      if (state.acceptAbsolute(answer)) {
+      if (state.acceptFetched(answer, relativeChanges)) {
         renderCount(state.unread);
         tabs.post(state.snapshot());
       }

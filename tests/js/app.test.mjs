@@ -77,6 +77,33 @@ test('a relative update needs a newer seq than an already fetched count', () => 
   assert.equal(state.seq, 11);
 });
 
+test('a count fetched before a plain increment arrived does not undo it', async () => {
+  const { window, pusher } = openTab({ unread: '1', seq: '10' });
+  const pending = window.jQuery.Deferred();
+  window.jQuery.ajax = () => pending.promise();
+  pusher.connection.emit('state_change', { previous: 'connecting', current: 'connected' });
+  pusher.connection.emit('state_change', { previous: 'connecting', current: 'connected' });
+
+  notify(pusher, '7', { message: '+1' });
+  pending.resolve({ unread: 1, seq: 10 });
+  await nextTurn();
+
+  assert.equal(badge(window), '2');
+});
+
+test('a count fetched meanwhile still applies when its seq is newer', async () => {
+  const { window, pusher } = openTab({ unread: '1', seq: '10' });
+  const pending = window.jQuery.Deferred();
+  window.jQuery.ajax = () => pending.promise();
+  window.document.dispatchEvent(new window.Event('visibilitychange'));
+
+  notify(pusher, '7', { message: '+1' });
+  pending.resolve({ unread: 5, seq: 13 });
+  await nextTurn();
+
+  assert.equal(badge(window), '5');
+});
+
 test('a signed-out page starts nothing', () => {
   const window = loadPage();
 

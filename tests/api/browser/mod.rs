@@ -6,6 +6,7 @@
 //! every Chromium it launched and removes their profiles.
 
 mod badge;
+mod live_push;
 mod page_script;
 
 use std::future::Future;
@@ -212,11 +213,18 @@ where
 }
 
 /// Serves the embedded assets plus `routes` on a free port; returns the base URL.
-pub fn spawn_site(routes: fn(&mut web::ServiceConfig)) -> String {
-    let server = HttpServer::new(move || App::new().configure(assets::configure).configure(routes))
-        .workers(1)
-        .bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap();
+pub fn spawn_site<F>(routes: F) -> String
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let server = HttpServer::new(move || {
+        App::new()
+            .configure(assets::configure)
+            .configure(routes.clone())
+    })
+    .workers(1)
+    .bind((Ipv4Addr::LOCALHOST, 0))
+    .unwrap();
     let address = server.addrs()[0];
     tokio::spawn(server.run());
     format!("http://{address}")

@@ -8,17 +8,21 @@ use serde_json::{json, Value as Json};
 
 use super::{spawn_site, wait_until, Browser, Driver};
 
+pub(super) const USER_ID: &str = "7";
+pub(super) const CSRF_TOKEN: &str = "csrf-test-token";
+
 /// What `/notifications/unread_count` answers here: older than any event the tests send.
 const STALE_COUNT: &str = r#"{"unread": 1, "seq": 10}"#;
 
-async fn signed_in_page(request: HttpRequest) -> HttpResponse {
-    let port = request.app_config().local_addr().port();
-    let html = format!(
+/// A signed-in Caretaker page as `templates/base.html` renders it: server-rendered unread
+/// count 1 at seq 10, the push server on this same host and port.
+pub(super) fn page_html(port: u16, role: &str, main: &str) -> String {
+    format!(
         r#"<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <meta name="csrf-token" content="csrf-test-token">
+  <meta name="csrf-token" content="{CSRF_TOKEN}">
   <title>Tasks - Caretaker</title>
   <link rel="stylesheet" href="{app_css}">
   <link rel="stylesheet" href="{badger_css}">
@@ -27,7 +31,7 @@ async fn signed_in_page(request: HttpRequest) -> HttpResponse {
   <script src="{pusher}" defer></script>
   <script src="{app}" defer></script>
 </head>
-<body data-user-id="7" data-user-role="staff" data-pusher-key="test-key"
+<body data-user-id="{USER_ID}" data-user-role="{role}" data-pusher-key="test-key"
       data-pusher-host="127.0.0.1" data-pusher-port="{port}" data-pusher-tls="false"
       data-unread="1" data-seq="10">
   <nav class="nav">
@@ -38,7 +42,7 @@ async fn signed_in_page(request: HttpRequest) -> HttpResponse {
       </li>
     </ul>
   </nav>
-  <main class="page"><h1>Tasks</h1></main>
+  <main class="page">{main}</main>
 </body>
 </html>"#,
         app_css = assets::url("css/app.css"),
@@ -47,11 +51,19 @@ async fn signed_in_page(request: HttpRequest) -> HttpResponse {
         badger = assets::url("js/badger.js"),
         pusher = assets::url("vendor/pusher.js"),
         app = assets::url("js/app.js"),
-    );
+    )
+}
+
+pub(super) fn html_response(html: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Content-Security-Policy", super::CSP))
         .body(html)
+}
+
+async fn signed_in_page(request: HttpRequest) -> HttpResponse {
+    let port = request.app_config().local_addr().port();
+    html_response(page_html(port, "staff", "<h1>Tasks</h1>"))
 }
 
 async fn unread_count() -> HttpResponse {
@@ -65,8 +77,8 @@ fn page_routes(cfg: &mut web::ServiceConfig) {
         .route("/notifications/unread_count", web::get().to(unread_count));
 }
 
-/// Opens the page in the current tab and waits until the page script has connected.
-async fn open_signed_in_page(browser: &Browser, base: &str) {
+/// Opens the page in the current tab and waits until the page script has started.
+pub(super) async fn open_signed_in_page(browser: &Browser, base: &str) {
     browser.goto(&format!("{base}/")).await;
     wait_until("the page script to start", || async move {
         let started = "return Boolean(window.Caretaker && Caretaker.live);";
@@ -85,7 +97,7 @@ async fn deliver(browser: &Browser, data: Json) {
         .await;
 }
 
-async fn title(browser: &Browser) -> String {
+pub(super) async fn title(browser: &Browser) -> String {
     browser.client().title().await.unwrap()
 }
 
