@@ -7,5 +7,6 @@ pub mod error;
 pub mod notify;
 pub mod secrets;
 pub mod startup;
+pub mod tasks;
 pub mod telemetry;
 pub mod web;

@@ -88,6 +88,11 @@ impl Layout {
         }
     }
 
+    /// The cache-busting URL of a static file, e.g. `asset("js/app.js")`.
+    pub fn asset(&self, logical: &str) -> &'static str {
+        crate::assets::url(logical)
+    }
+
     pub fn page_title(&self) -> String {
         match self.badge.unread {
             0 => format!("{} · Caretaker", self.title),
@@ -127,6 +132,7 @@ pub fn redirect(location: &str) -> HttpResponse {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    stylesheet: &'static str,
     status: u16,
     reason: &'a str,
     message: &'a str,
@@ -135,6 +141,7 @@ struct ErrorPage<'a> {
 /// A plain page for an error, needing nothing from the request.
 pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
     let page = ErrorPage {
+        stylesheet: crate::assets::url("css/app.css"),
         status: status.as_u16(),
         reason: status.canonical_reason().unwrap_or("Error"),
         message,

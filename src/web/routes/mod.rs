@@ -7,6 +7,7 @@ mod health;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::assets::configure(cfg);
     account::configure(cfg);
     dashboard::configure(cfg);
     health::configure(cfg);

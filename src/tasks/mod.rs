@@ -1,0 +1,125 @@
+//! Work orders: what must be done, where, by whom, and how far along it is.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    InProgress,
+    OnHold,
+    Done,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Open,
+        Status::InProgress,
+        Status::OnHold,
+        Status::Done,
+        Status::Cancelled,
+    ];
+
+    pub fn parse(value: &str) -> Result<Status, String> {
+        Status::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
+            .ok_or_else(|| format!("{value:?} is not a status."))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::InProgress => "in_progress",
+            Status::OnHold => "on_hold",
+            Status::Done => "done",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Open => "Open",
+            Status::InProgress => "In progress",
+            Status::OnHold => "On hold",
+            Status::Done => "Done",
+            Status::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Still needs work: counted on dashboards and checked for being overdue.
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Open | Status::InProgress | Status::OnHold)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn parse(value: &str) -> Result<Priority, String> {
+        Priority::ALL
+            .into_iter()
+            .find(|priority| priority.as_str() == value)
+            .ok_or_else(|| format!("{value:?} is not a priority."))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Normal => "Normal",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+
+    /// Orders priorities for sorting: urgent first.
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::Urgent => 0,
+            Priority::High => 1,
+            Priority::Normal => 2,
+            Priority::Low => 3,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_priorities_round_trip_through_their_names() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Ok(status));
+        }
+        for priority in Priority::ALL {
+            assert_eq!(Priority::parse(priority.as_str()), Ok(priority));
+        }
+        assert!(Status::parse("finished").is_err());
+        assert!(Priority::parse("asap").is_err());
+    }
+}
