@@ -1,0 +1,3 @@
+//! Caretaker: facilities-management work orders with live notification badges.
+
+pub mod signing;
