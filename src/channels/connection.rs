@@ -89,7 +89,7 @@ impl Connection {
             hub: hub.clone(),
             outbox,
             subscriptions: HashMap::new(),
-            client_events: RateWindow::new(hub.config().client_event_rate_per_sec),
+            client_events: RateWindow::new(hub.config().client_event_rate_per_sec, Instant::now()),
         };
         Ok((connection, frames))
     }
@@ -342,10 +342,10 @@ struct RateWindow {
 }
 
 impl RateWindow {
-    fn new(per_second: u32) -> Self {
+    fn new(per_second: u32, now: Instant) -> Self {
         Self {
             per_second,
-            window_start: Instant::now(),
+            window_start: now,
             count: 0,
         }
     }
@@ -409,5 +409,149 @@ impl Liveness {
         }
         self.ping_sent = true;
         Some(LivenessAction::SendPing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+    use serde_json::json;
+
+    use super::*;
+    use crate::channels::{AppConfig, Fanout, TriggerEvent};
+
+    fn hub() -> Hub {
+        let config = AppConfig::new("1", "key", SecretString::from("secret"));
+        Hub::new(config, Fanout::Local)
+    }
+
+    fn next(frames: &mut mpsc::Receiver<Frame>) -> Value {
+        let frame = frames.try_recv().expect("a frame was queued");
+        serde_json::from_str(&frame).expect("frames are JSON")
+    }
+
+    fn open(hub: &Hub) -> (Connection, mpsc::Receiver<Frame>) {
+        let (connection, mut frames) = Connection::open(hub).expect("capacity left");
+        assert_eq!(next(&mut frames)["event"], "pusher:connection_established");
+        (connection, frames)
+    }
+
+    #[test]
+    fn the_engine_subscribes_and_delivers_without_a_network() {
+        let hub = hub();
+        let (mut connection, mut frames) = open(&hub);
+
+        connection.handle_text(r#"{"event":"pusher:subscribe","data":{"channel":"news"}}"#);
+        let event = TriggerEvent {
+            channels: vec!["news".into()],
+            name: "headline".into(),
+            data: "{}".into(),
+            socket_id: None,
+        };
+        hub.trigger(event).expect("valid event");
+
+        assert_eq!(
+            next(&mut frames)["event"],
+            "pusher_internal:subscription_succeeded"
+        );
+        assert_eq!(next(&mut frames)["event"], "headline");
+    }
+
+    #[test]
+    fn subscribe_data_sent_as_a_json_string_is_understood() {
+        let hub = hub();
+        let (mut connection, mut frames) = open(&hub);
+        let message = json!({ "event": "pusher:subscribe", "data": "{\"channel\":\"news\"}" });
+
+        connection.handle_text(&message.to_string());
+
+        assert_eq!(next(&mut frames)["channel"], "news");
+    }
+
+    #[test]
+    fn dropping_the_engine_leaves_its_channels_and_the_count() {
+        let hub = hub();
+        let (mut connection, _frames) = open(&hub);
+        connection.handle_text(r#"{"event":"pusher:subscribe","data":{"channel":"news"}}"#);
+
+        drop(connection);
+
+        assert!(!hub.channel_info("news").occupied);
+        assert_eq!(hub.connection_count(), 0);
+    }
+
+    #[test]
+    fn unknown_events_get_an_error_and_nothing_else() {
+        let hub = hub();
+        let (mut connection, mut frames) = open(&hub);
+
+        connection.handle_text(r#"{"event":"pusher:teleport","data":{}}"#);
+        connection.handle_text(r#"[1,2,3]"#);
+
+        assert_eq!(next(&mut frames)["event"], "pusher:error");
+        assert_eq!(next(&mut frames)["event"], "pusher:error");
+        assert!(frames.try_recv().is_err());
+    }
+
+    #[test]
+    fn handshake_checks_key_then_protocol() {
+        let hub = hub();
+
+        assert_eq!(check_handshake(&hub, "key", Some("7")), Ok(()));
+        assert_eq!(
+            check_handshake(&hub, "nope", Some("7")).map_err(|e| e.0),
+            Err(4001)
+        );
+        assert_eq!(
+            check_handshake(&hub, "key", None).map_err(|e| e.0),
+            Err(4008)
+        );
+        assert_eq!(
+            check_handshake(&hub, "key", Some("x")).map_err(|e| e.0),
+            Err(4007)
+        );
+        assert_eq!(
+            check_handshake(&hub, "key", Some("8")).map_err(|e| e.0),
+            Err(4007)
+        );
+    }
+
+    #[test]
+    fn liveness_pings_after_silence_then_gives_up() {
+        let start = Instant::now();
+        let mut liveness = Liveness::new(Duration::from_secs(120), Duration::from_secs(30), start);
+
+        assert_eq!(liveness.on_deadline(start + Duration::from_secs(119)), None);
+        assert_eq!(
+            liveness.on_deadline(start + Duration::from_secs(120)),
+            Some(LivenessAction::SendPing)
+        );
+        assert_eq!(liveness.on_deadline(start + Duration::from_secs(149)), None);
+        assert_eq!(
+            liveness.on_deadline(start + Duration::from_secs(150)),
+            Some(LivenessAction::Close)
+        );
+    }
+
+    #[test]
+    fn hearing_from_the_client_resets_liveness() {
+        let start = Instant::now();
+        let mut liveness = Liveness::new(Duration::from_secs(120), Duration::from_secs(30), start);
+        liveness.on_deadline(start + Duration::from_secs(120));
+
+        liveness.heard(start + Duration::from_secs(125));
+
+        assert_eq!(liveness.deadline(), start + Duration::from_secs(245));
+    }
+
+    #[test]
+    fn the_rate_window_allows_a_burst_per_second() {
+        let start = Instant::now();
+        let mut window = RateWindow::new(2, start);
+
+        let burst: Vec<bool> = (0..3).map(|_| window.allow(start)).collect();
+
+        assert_eq!(burst, [true, true, false]);
+        assert!(window.allow(start + Duration::from_secs(1)));
     }
 }
