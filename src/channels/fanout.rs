@@ -1,13 +1,14 @@
 //! Fan-out between nodes: events triggered on one node reach the sockets of
 //! every node sharing the same Redis.
 
+use std::ops::ControlFlow;
 use std::sync::Weak;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::hub::HubInner;
 use super::socket::{Frame, SocketId};
@@ -48,11 +49,19 @@ impl Fanout {
         let (queue, pending) = mpsc::channel(PUBLISH_QUEUE);
         tokio::spawn(publish_loop(client.clone(), topic.clone(), pending));
 
-        let publisher = FanoutPublisher::Redis { node, queue };
-        let listener = FanoutListener {
-            client,
-            topic,
+        let (stop, stopped) = oneshot::channel();
+        let publisher = FanoutPublisher::Redis {
             node,
+            queue,
+            _stop: stop,
+        };
+        let listener = FanoutListener {
+            link: RedisLink {
+                client,
+                topic,
+                node,
+            },
+            stopped,
         };
         (publisher, Some(listener))
     }
@@ -72,12 +81,14 @@ pub(crate) enum FanoutPublisher {
     Redis {
         node: u64,
         queue: mpsc::Sender<String>,
+        /// Dropped with the hub, which ends the listener.
+        _stop: oneshot::Sender<()>,
     },
 }
 
 impl FanoutPublisher {
     pub fn publish(&self, channel: &str, frame: &Frame, except: Option<SocketId>) {
-        let Self::Redis { node, queue } = self else {
+        let Self::Redis { node, queue, .. } = self else {
             return;
         };
         let relayed = Relayed {
@@ -113,21 +124,41 @@ async fn publish_loop(client: redis::Client, topic: String, mut pending: mpsc::R
 }
 
 pub(crate) struct FanoutListener {
+    link: RedisLink,
+    stopped: oneshot::Receiver<()>,
+}
+
+impl FanoutListener {
+    /// Listens until the hub is dropped, reconnecting after failures.
+    pub fn spawn(self, hub: Weak<HubInner>) {
+        let Self { link, mut stopped } = self;
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    flow = link.listen_then_pause(&hub) => if flow.is_break() { return },
+                }
+            }
+        });
+    }
+}
+
+struct RedisLink {
     client: redis::Client,
     topic: String,
     node: u64,
 }
 
-impl FanoutListener {
-    pub fn spawn(self, hub: Weak<HubInner>) {
-        tokio::spawn(async move {
-            while hub.strong_count() > 0 {
-                if let Err(error) = self.listen(&hub).await {
-                    tracing::warn!(%error, "Redis subscription lost, reconnecting");
-                }
-                tokio::time::sleep(RECONNECT_DELAY).await;
-            }
-        });
+impl RedisLink {
+    async fn listen_then_pause(&self, hub: &Weak<HubInner>) -> ControlFlow<()> {
+        if let Err(error) = self.listen(hub).await {
+            tracing::warn!(%error, "Redis subscription lost, reconnecting");
+        }
+        if hub.strong_count() == 0 {
+            return ControlFlow::Break(());
+        }
+        tokio::time::sleep(RECONNECT_DELAY).await;
+        ControlFlow::Continue(())
     }
 
     /// Delivers other nodes' events until the connection fails or the hub is gone.

@@ -71,27 +71,14 @@ impl HttpPush {
         params: &[(String, String)],
         body: Option<Vec<u8>>,
     ) -> Result<Vec<u8>, PushError> {
-        let request = RequestToSign {
-            method: method.as_str(),
-            path,
-            params,
-            body: body.as_deref(),
-        };
-        let signed = signing::sign_request(
-            &self.credentials.key,
-            &self.credentials.secret,
-            &request,
-            signing::unix_now(),
-        );
-        let query = serde_urlencoded::to_string(&signed).map_err(|_| PushError::InvalidAnswer)?;
-        let url = format!("{}{path}?{query}", self.base_url);
-
+        let url = self.signed_url(method.as_str(), path, params, body.as_deref())?;
         let mut builder = self.client.request(method, url).timeout(REQUEST_TIMEOUT);
         if let Some(body) = body {
             builder = builder
                 .header("Content-Type", "application/json")
                 .body(body);
         }
+
         let response = builder.send().await?;
         let status = response.status();
         let bytes = response.bytes().await?;
@@ -103,6 +90,27 @@ impl HttpPush {
             });
         }
         Ok(bytes.to_vec())
+    }
+
+    fn signed_url(
+        &self,
+        method: &str,
+        path: &str,
+        params: &[(String, String)],
+        body: Option<&[u8]>,
+    ) -> Result<String, PushError> {
+        let request = RequestToSign {
+            method,
+            path,
+            params,
+            body,
+        };
+        let credentials = &self.credentials;
+        let timestamp = signing::unix_now();
+        let signed =
+            signing::sign_request(&credentials.key, &credentials.secret, &request, timestamp);
+        let query = serde_urlencoded::to_string(&signed).map_err(|_| PushError::InvalidRequest)?;
+        Ok(format!("{}{path}?{query}", self.base_url))
     }
 
     fn app_path(&self, rest: &str) -> String {

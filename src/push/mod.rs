@@ -31,6 +31,8 @@ pub enum PushError {
     Unreachable(#[from] reqwest::Error),
     #[error("push service answered {status}: {body}")]
     Status { status: u16, body: String },
+    #[error("request could not be encoded")]
+    InvalidRequest,
     #[error("push service sent an unreadable answer")]
     InvalidAnswer,
 }
