@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::mpsc;
 use tokio::time::{Duration, Instant};
 
 use super::frames::{self, codes};
 use super::hub::{Hub, PresenceMember, SERVER_TO_USER_PREFIX};
 use super::names::{is_valid_channel_name, ChannelKind};
-use super::socket::{Frame, Outbox, SocketId};
+use super::socket::{Outbox, SocketId};
 use super::webhooks::WebhookEvent;
 use crate::signing;
 
@@ -74,11 +73,11 @@ struct SigninData {
 }
 
 impl Connection {
-    /// Registers a socket with the hub and queues `connection_established`.
-    /// Returns the frames' receiver for the transport to drain, or the close
-    /// code that refuses the socket.
-    pub fn open(hub: &Hub) -> Result<(Self, mpsc::Receiver<Frame>), u16> {
-        let (outbox, frames) = hub.register()?;
+    /// Registers a socket with the hub and queues `connection_established`
+    /// in its outbox, which the transport drains; `Err` is the close code
+    /// that refuses the socket.
+    pub fn open(hub: &Hub) -> Result<Self, u16> {
+        let outbox = hub.register()?;
         let timeout = hub.config().activity_timeout.as_secs().max(1);
         outbox.send(frames::connection_established(
             &outbox.id().to_string(),
@@ -91,7 +90,7 @@ impl Connection {
             subscriptions: HashMap::new(),
             client_events: RateWindow::new(hub.config().client_event_rate_per_sec, Instant::now()),
         };
-        Ok((connection, frames))
+        Ok(connection)
     }
 
     pub fn socket_id(&self) -> SocketId {
@@ -425,21 +424,21 @@ mod tests {
         Hub::new(config, Fanout::Local)
     }
 
-    fn next(frames: &mut mpsc::Receiver<Frame>) -> Value {
-        let frame = frames.try_recv().expect("a frame was queued");
+    fn next(connection: &Connection) -> Value {
+        let frame = connection.outbox().try_next().expect("a frame was queued");
         serde_json::from_str(&frame).expect("frames are JSON")
     }
 
-    fn open(hub: &Hub) -> (Connection, mpsc::Receiver<Frame>) {
-        let (connection, mut frames) = Connection::open(hub).expect("capacity left");
-        assert_eq!(next(&mut frames)["event"], "pusher:connection_established");
-        (connection, frames)
+    fn open(hub: &Hub) -> Connection {
+        let connection = Connection::open(hub).expect("capacity left");
+        assert_eq!(next(&connection)["event"], "pusher:connection_established");
+        connection
     }
 
     #[test]
     fn the_engine_subscribes_and_delivers_without_a_network() {
         let hub = hub();
-        let (mut connection, mut frames) = open(&hub);
+        let mut connection = open(&hub);
 
         connection.handle_text(r#"{"event":"pusher:subscribe","data":{"channel":"news"}}"#);
         let event = TriggerEvent {
@@ -451,27 +450,27 @@ mod tests {
         hub.trigger(event).expect("valid event");
 
         assert_eq!(
-            next(&mut frames)["event"],
+            next(&connection)["event"],
             "pusher_internal:subscription_succeeded"
         );
-        assert_eq!(next(&mut frames)["event"], "headline");
+        assert_eq!(next(&connection)["event"], "headline");
     }
 
     #[test]
     fn subscribe_data_sent_as_a_json_string_is_understood() {
         let hub = hub();
-        let (mut connection, mut frames) = open(&hub);
+        let mut connection = open(&hub);
         let message = json!({ "event": "pusher:subscribe", "data": "{\"channel\":\"news\"}" });
 
         connection.handle_text(&message.to_string());
 
-        assert_eq!(next(&mut frames)["channel"], "news");
+        assert_eq!(next(&connection)["channel"], "news");
     }
 
     #[test]
     fn dropping_the_engine_leaves_its_channels_and_the_count() {
         let hub = hub();
-        let (mut connection, _frames) = open(&hub);
+        let mut connection = open(&hub);
         connection.handle_text(r#"{"event":"pusher:subscribe","data":{"channel":"news"}}"#);
 
         drop(connection);
@@ -483,14 +482,14 @@ mod tests {
     #[test]
     fn unknown_events_get_an_error_and_nothing_else() {
         let hub = hub();
-        let (mut connection, mut frames) = open(&hub);
+        let mut connection = open(&hub);
 
         connection.handle_text(r#"{"event":"pusher:teleport","data":{}}"#);
         connection.handle_text(r#"[1,2,3]"#);
 
-        assert_eq!(next(&mut frames)["event"], "pusher:error");
-        assert_eq!(next(&mut frames)["event"], "pusher:error");
-        assert!(frames.try_recv().is_err());
+        assert_eq!(next(&connection)["event"], "pusher:error");
+        assert_eq!(next(&connection)["event"], "pusher:error");
+        assert!(connection.outbox().try_next().is_none());
     }
 
     #[test]

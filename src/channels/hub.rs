@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 use super::config::AppConfig;
 use super::fanout::{Fanout, FanoutPublisher, Relayed};
@@ -246,7 +245,7 @@ impl Hub {
     }
 
     /// Registers a new socket, or says which close code refuses it.
-    pub(crate) fn register(&self) -> Result<(Arc<Outbox>, mpsc::Receiver<Frame>), u16> {
+    pub(crate) fn register(&self) -> Result<Arc<Outbox>, u16> {
         let inner = &self.inner;
         if inner.shutting_down.load(Ordering::Acquire) {
             return Err(codes::RECONNECT_NOW);
@@ -256,13 +255,10 @@ impl Hub {
             return Err(codes::OVER_CAPACITY);
         }
 
-        let (outbox, receiver) = Outbox::new(SocketId::random());
-        let outbox = Arc::new(outbox);
-        inner
-            .sockets
-            .shard_for(&outbox.id())
-            .insert(outbox.id(), outbox.clone());
-        Ok((outbox, receiver))
+        let outbox = Arc::new(Outbox::new(SocketId::random()));
+        let id = outbox.id();
+        inner.sockets.shard_for(&id).insert(id, outbox.clone());
+        Ok(outbox)
     }
 
     pub(crate) fn deregister(&self, id: SocketId) {

@@ -1,11 +1,12 @@
 //! One connected socket as the hub sees it: its id and its outbound queue.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Mutex;
 
 use bytestring::ByteString;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 use super::shards::lock;
 
@@ -53,26 +54,27 @@ impl fmt::Display for SocketId {
 }
 
 /// The hub's handle on a socket: frames go into a bounded queue that the
-/// transport drains; a close request wakes the transport.
+/// transport drains; a close request wakes the transport. An idle socket's
+/// queue holds no allocation until its first frame.
 pub struct Outbox {
     id: SocketId,
-    frames: mpsc::Sender<Frame>,
+    frames: Mutex<VecDeque<Frame>>,
+    frame_queued: Notify,
     close_code: AtomicU16,
     close_requested: Notify,
     signed_in_user: Mutex<Option<Box<str>>>,
 }
 
 impl Outbox {
-    pub fn new(id: SocketId) -> (Self, mpsc::Receiver<Frame>) {
-        let (frames, receiver) = mpsc::channel(OUTBOX_CAPACITY);
-        let outbox = Self {
+    pub fn new(id: SocketId) -> Self {
+        Self {
             id,
-            frames,
+            frames: Mutex::new(VecDeque::new()),
+            frame_queued: Notify::new(),
             close_code: AtomicU16::new(0),
             close_requested: Notify::new(),
             signed_in_user: Mutex::new(None),
-        };
-        (outbox, receiver)
+        }
     }
 
     pub fn id(&self) -> SocketId {
@@ -81,8 +83,28 @@ impl Outbox {
 
     /// Queues a frame without waiting; a full queue closes the socket.
     pub fn send(&self, frame: Frame) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.frames.try_send(frame) {
-            self.close(CLOSE_TOO_SLOW);
+        let mut frames = lock(&self.frames);
+        if frames.len() >= OUTBOX_CAPACITY {
+            drop(frames);
+            return self.close(CLOSE_TOO_SLOW);
+        }
+        frames.push_back(frame);
+        drop(frames);
+        self.frame_queued.notify_one();
+    }
+
+    /// The oldest queued frame, if any.
+    pub fn try_next(&self) -> Option<Frame> {
+        lock(&self.frames).pop_front()
+    }
+
+    /// Waits for the next queued frame.
+    pub async fn next(&self) -> Frame {
+        loop {
+            if let Some(frame) = self.try_next() {
+                return frame;
+            }
+            self.frame_queued.notified().await;
         }
     }
 
@@ -130,12 +152,24 @@ mod tests {
 
     #[tokio::test]
     async fn an_overflowing_outbox_asks_to_close_the_socket() {
-        let (outbox, _receiver) = Outbox::new(SocketId::random());
+        let outbox = Outbox::new(SocketId::random());
 
         for _ in 0..=OUTBOX_CAPACITY {
             outbox.send(Frame::from_static("{}"));
         }
 
         assert_eq!(outbox.closed().await, CLOSE_TOO_SLOW);
+    }
+
+    #[tokio::test]
+    async fn frames_come_out_in_the_order_they_went_in() {
+        let outbox = Outbox::new(SocketId::random());
+
+        outbox.send(Frame::from_static("first"));
+        outbox.send(Frame::from_static("second"));
+
+        assert_eq!(outbox.next().await, "first");
+        assert_eq!(outbox.next().await, "second");
+        assert_eq!(outbox.try_next(), None);
     }
 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
-use tokio::sync::mpsc;
 use tokio::time::{sleep_until, Instant};
 
 use super::connection::{check_handshake, Connection, Liveness, LivenessAction};
@@ -29,9 +28,9 @@ pub async fn connect(
     let opened = check_handshake(&hub, &key, protocol)
         .and_then(|()| Connection::open(&hub).map_err(|code| (code, refusal_reason(code))));
     match opened {
-        Ok((connection, frames)) => {
+        Ok(connection) => {
             let messages = limit_sizes(messages, hub.config().max_message_bytes);
-            actix_web::rt::spawn(serve(hub, connection, frames, session, messages));
+            actix_web::rt::spawn(serve(hub, connection, session, messages));
         }
         Err((code, reason)) => {
             actix_web::rt::spawn(refuse(session, code, reason));
@@ -80,7 +79,6 @@ enum Step {
 async fn serve(
     hub: Hub,
     mut connection: Connection,
-    mut frames: mpsc::Receiver<Frame>,
     mut session: Session,
     mut messages: actix_ws::AggregatedMessageStream,
 ) {
@@ -93,7 +91,7 @@ async fn serve(
             code = connection.outbox().closed() => {
                 Step::Stop(Some(close_reason(code, "Closed by server".into())))
             }
-            frame = frames.recv() => send(&mut session, frame).await,
+            frame = connection.outbox().next() => send(&mut session, frame).await,
             message = messages.recv() => {
                 liveness.heard(Instant::now());
                 receive(&mut connection, &mut session, message).await
@@ -109,10 +107,7 @@ async fn serve(
     let _ = session.close(reason).await;
 }
 
-async fn send(session: &mut Session, frame: Option<Frame>) -> Step {
-    let Some(frame) = frame else {
-        return Step::Stop(None);
-    };
+async fn send(session: &mut Session, frame: Frame) -> Step {
     match session.text(frame).await {
         Ok(()) => Step::Continue,
         Err(_) => Step::Stop(None),
