@@ -366,8 +366,11 @@ impl HubInner {
         self.deliver(&relayed.channel, &frame, except);
     }
 
+    /// Queues a webhook; the server's own `#server-to-user-` channels are
+    /// not reported.
     fn notify(&self, event: WebhookEvent) {
-        if let Some(webhooks) = &self.webhooks {
+        let internal = event.channel.starts_with('#');
+        if let Some(webhooks) = self.webhooks.as_ref().filter(|_| !internal) {
             webhooks.push(event);
         }
     }

@@ -187,3 +187,27 @@ impl Push for HttpPush {
         &self.credentials
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_name_their_base_url() {
+        let cluster = HttpEndpoint::Cluster("eu".into());
+        let host = HttpEndpoint::Host {
+            scheme: "http".into(),
+            host: "push.internal".into(),
+            port: Some(6001),
+        };
+        let default_port = HttpEndpoint::Host {
+            scheme: "https".into(),
+            host: "push.example".into(),
+            port: None,
+        };
+
+        assert_eq!(cluster.base_url(), "https://api-eu.pusher.com");
+        assert_eq!(host.base_url(), "http://push.internal:6001");
+        assert_eq!(default_port.base_url(), "https://push.example");
+    }
+}

@@ -64,7 +64,8 @@ impl NodeScript {
 }
 
 /// An auth endpoint like the app's `/pusher_auth`: it signs `private-42`
-/// and refuses every other channel.
+/// and presence channels (for the `user_id` form field, standing in for the
+/// session's user) and refuses every other channel.
 fn spawn_auth_endpoint() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -81,11 +82,18 @@ async fn authorize(form: web::Form<HashMap<String, String>>) -> HttpResponse {
     let (Some(socket_id), Some(channel)) = (form.get("socket_id"), form.get("channel_name")) else {
         return HttpResponse::BadRequest().finish();
     };
-    if channel != "private-42" {
-        return HttpResponse::Forbidden().finish();
+    if channel == "private-42" {
+        let auth = signing::channel_auth(KEY, &secret(), socket_id, channel, None);
+        return HttpResponse::Ok().json(json!({ "auth": auth }));
     }
-    let auth = signing::channel_auth(KEY, &secret(), socket_id, channel, None);
-    HttpResponse::Ok().json(json!({ "auth": auth }))
+    match form.get("user_id") {
+        Some(user_id) if channel.starts_with("presence-") => {
+            let data = json!({ "user_id": user_id, "user_info": { "name": user_id } }).to_string();
+            let auth = signing::channel_auth(KEY, &secret(), socket_id, channel, Some(&data));
+            HttpResponse::Ok().json(json!({ "auth": auth, "channel_data": data }))
+        }
+        _ => HttpResponse::Forbidden().finish(),
+    }
 }
 
 #[tokio::test]
@@ -186,5 +194,41 @@ async fn the_official_server_library_triggers_and_reads_channels() {
     );
     assert_eq!(listener.expect("batch-1").await["channel"], "news");
     assert_eq!(listener.expect("batch-2").await["channel"], "news");
+    assert_eq!(script.exit_code().await, Some(0));
+}
+
+#[tokio::test]
+async fn pusher_js_clients_meet_on_a_presence_channel_and_exchange_a_client_event() {
+    if node_missing() {
+        return;
+    }
+    let server = TestServer::start(test_config()).await;
+    let auth_port = spawn_auth_endpoint();
+    let mut script = NodeScript::spawn(
+        "pusher_js_presence.mjs",
+        &[
+            ("WS_PORT", server.port.to_string()),
+            ("APP_KEY", KEY.to_string()),
+            (
+                "AUTH_URL",
+                format!("http://127.0.0.1:{auth_port}/pusher_auth"),
+            ),
+        ],
+    );
+
+    let mut observations = Vec::new();
+    for _ in 0..5 {
+        observations.push(script.next_line().await);
+    }
+
+    assert_eq!(observations[0], json!({ "alice_joined": 1, "me": "alice" }));
+    let rest = &observations[1..];
+    assert!(
+        rest.contains(&json!({ "bob_joined": 2 })),
+        "{observations:?}"
+    );
+    assert!(rest.contains(&json!({ "alice_saw_arrival": "bob", "info": { "name": "bob" } })));
+    assert!(rest.contains(&json!({ "bob_got": { "hello": "bob" }, "from": "alice" })));
+    assert_eq!(observations[4], json!({ "alice_saw_departure": "bob" }));
     assert_eq!(script.exit_code().await, Some(0));
 }
