@@ -3,7 +3,34 @@
 //! rest of the app, so it can also run on its own.
 //!
 //! Mount it into an actix-web `App` with [`configure`], or run it alone with
-//! [`serve_standalone`].
+//! [`serve_standalone`]:
+//!
+//! ```no_run
+//! use caretaker::channels::{self, AppConfig, Fanout, Hub};
+//! use caretaker::push::{EmbeddedPush, Push};
+//! use secrecy::SecretString;
+//!
+//! # async fn run() -> anyhow::Result<()> {
+//! let config = AppConfig::new("1", "app-key", SecretString::from("app-secret"));
+//! let fanout = match std::env::var("REDIS_URL") {
+//!     Ok(url) => Fanout::redis(&url)?,
+//!     Err(_) => Fanout::Local,
+//! };
+//! let hub = Hub::new(config, fanout);
+//! let push: Box<dyn Push> = Box::new(EmbeddedPush::new(hub.clone()));
+//!
+//! let app_hub = hub.clone();
+//! let server = actix_web::HttpServer::new(move || {
+//!     actix_web::App::new().configure(channels::configure(app_hub.clone()))
+//! })
+//! .bind("127.0.0.1:8080")?
+//! .run();
+//! # drop((push, server));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Presence membership and channel counts are per node (see [`Hub`]).
 
 mod config;
 mod connection;

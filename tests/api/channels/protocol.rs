@@ -366,3 +366,20 @@ async fn events_sent_to_a_user_reach_their_signed_in_sockets() {
         "#server-to-user-42"
     );
 }
+
+#[tokio::test]
+async fn a_socket_cannot_join_more_channels_than_the_limit() {
+    let mut config = test_config();
+    config.max_channels_per_socket = 2;
+    let server = TestServer::start(config).await;
+    let mut client = server.client().await;
+    client.subscribe("one").await;
+    client.subscribe("two").await;
+
+    let third = client.subscribe("three").await;
+
+    assert_eq!(third["event"], "pusher:subscription_error");
+    assert_eq!(third["data"]["type"], "LimitReached");
+    assert!(!server.hub.channel_info("three").occupied);
+    client.assert_alive().await;
+}
