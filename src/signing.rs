@@ -38,14 +38,9 @@ pub fn hmac_hex(secret: &SecretString, message: &[u8]) -> String {
 
 fn mac_for(secret: &SecretString, message: &[u8]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret.expose_secret().as_bytes())
-        .unwrap_or_else(|_| unreachable_hmac_key());
+        .expect("HMAC-SHA256 accepts keys of any length");
     mac.update(message);
     mac
-}
-
-/// HMAC accepts keys of any length, so key setup cannot fail.
-fn unreachable_hmac_key() -> HmacSha256 {
-    panic!("HMAC-SHA256 accepts keys of any length")
 }
 
 /// Constant-time check that `hex_signature` is the HMAC of `message`.
