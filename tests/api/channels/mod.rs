@@ -1,0 +1,8 @@
+mod client_events;
+mod http_api;
+mod node_clients;
+mod presence;
+mod protocol;
+mod push;
+mod redis_fanout;
+mod webhooks;
