@@ -1,6 +1,7 @@
-//! The command line: `caretaker [serve]`, `migrate`, `user add`.
+//! The command line: `caretaker [serve]`, `migrate`, `user add`, `channels`.
 
 use std::io::{IsTerminal, Read, Write};
+use std::net::TcpListener;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -8,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::accounts::{
     create_user, hash_password, EmailAddress, NewUser, Password, PersonName, Role,
 };
+use crate::channels::{AppConfig, Fanout, Hub};
 use crate::config::Settings;
 use crate::db::{random_token, Db};
 use crate::startup::Application;
@@ -36,6 +38,9 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Serve only the Pusher-compatible push server, for use as a standalone
+    /// push service. Needs PUSHER_APP_ID, PUSHER_APP_KEY and PUSHER_APP_SECRET.
+    Channels,
 }
 
 #[derive(Subcommand)]
@@ -60,6 +65,7 @@ impl Cli {
             Command::Serve => serve(settings).await,
             Command::Migrate { status } => migrate(&settings, status).await,
             Command::User(UserCommand::Add(user)) => add_user(&settings, user).await,
+            Command::Channels => serve_channels(&settings).await,
         }
     }
 }
@@ -70,6 +76,31 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run_until_stopped()
         .await
         .context("the server stopped with an error")
+}
+
+async fn serve_channels(settings: &Settings) -> anyhow::Result<()> {
+    let pusher = &settings.pusher;
+    let (Some(app_id), Some(key), Some(secret)) = (&pusher.app_id, &pusher.key, &pusher.secret)
+    else {
+        bail!("caretaker channels needs PUSHER_APP_ID, PUSHER_APP_KEY and PUSHER_APP_SECRET");
+    };
+    let fanout = match &settings.redis_url {
+        Some(url) => Fanout::redis(url).context("REDIS_URL is not usable")?,
+        None => Fanout::Local,
+    };
+    let hub = Hub::new(
+        AppConfig::new(app_id.clone(), key.clone(), secret.clone()),
+        fanout,
+    );
+
+    let listener = TcpListener::bind(&settings.addr)
+        .with_context(|| format!("cannot listen on {}", settings.addr))?;
+    tracing::info!(addr = %listener.local_addr()?, "push server is serving");
+    let server = crate::channels::serve_standalone(listener, hub.clone())?;
+    crate::startup::stop_on_signal(server.handle(), Some(hub));
+    server
+        .await
+        .context("the push server stopped with an error")
 }
 
 async fn migrate(settings: &Settings, status_only: bool) -> anyhow::Result<()> {

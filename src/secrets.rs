@@ -9,14 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::Settings;
 use crate::db::{random_token, Db};
-
-/// The app's credentials for the push service.
-#[derive(Clone, Debug)]
-pub struct PusherCredentials {
-    pub app_id: String,
-    pub key: String,
-    pub secret: SecretString,
-}
+use crate::push::PusherCredentials;
 
 pub async fn cookie_key(settings: &Settings, db: &Db) -> anyhow::Result<Key> {
     let secret = match &settings.secret {

@@ -1,19 +1,22 @@
-//! Builds the running app: database, keys, middleware and routes, bound to
-//! its listener.
+//! Builds the running app: database, keys, push layer, middleware and
+//! routes, bound to its listener.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{time, Key, SameSite};
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
+use crate::channels::{self, AppConfig, Fanout, Hub};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::push::{EmbeddedPush, HttpEndpoint, HttpPush, Push, PusherCredentials};
 use crate::secrets::{cookie_key, pusher_credentials};
 use crate::web::pages::PushClientConfig;
 use crate::web::session_store::{delete_expired_sessions, DbSessionStore};
@@ -52,30 +55,88 @@ impl Application {
 async fn serve(listener: TcpListener, settings: &Settings, db: Db) -> anyhow::Result<Server> {
     let key = cookie_key(settings, &db).await?;
     let credentials = pusher_credentials(settings, &db).await?;
-    let push_client = PushClientConfig {
-        key: credentials.key.clone(),
-        host: settings.pusher.host.clone().unwrap_or_default(),
-        port: settings.pusher.port.unwrap_or(0),
-        tls: settings.pusher.scheme.as_deref() == Some("https"),
-    };
+    let push_client = push_client_config(settings, &credentials);
+    let (push, hub) = push_layer(settings, credentials)?;
     spawn_session_sweeper(db.clone());
 
     let state = web::Data::new(AppState {
         db: db.clone(),
+        push,
         push_client,
     });
     let secure_cookies = settings.secure_cookies;
+    let embedded_hub = hub.clone();
     let server = HttpServer::new(move || {
-        App::new()
+        let app = App::new()
             .wrap(session_middleware(&db, &key, secure_cookies))
             .wrap(security_headers())
             .wrap(from_fn(access_log))
-            .app_data(state.clone())
-            .configure(routes::configure)
+            .app_data(state.clone());
+        match &embedded_hub {
+            Some(hub) => app
+                .configure(channels::configure(hub.clone()))
+                .configure(routes::configure),
+            None => app.configure(routes::configure),
+        }
     })
+    .disable_signals()
     .listen(listener)?
     .run();
+
+    stop_on_signal(server.handle(), hub);
     Ok(server)
+}
+
+/// The embedded push server, or a client of an external one when
+/// `PUSHER_HOST` or `PUSHER_CLUSTER` is set.
+fn push_layer(
+    settings: &Settings,
+    credentials: PusherCredentials,
+) -> anyhow::Result<(Arc<dyn Push>, Option<Hub>)> {
+    if let Some(endpoint) = external_endpoint(settings) {
+        return Ok((Arc::new(HttpPush::new(credentials, &endpoint)), None));
+    }
+
+    let fanout = match &settings.redis_url {
+        Some(url) => Fanout::redis(url).context("REDIS_URL is not usable")?,
+        None => Fanout::Local,
+    };
+    let config = AppConfig::new(
+        credentials.app_id.clone(),
+        credentials.key.clone(),
+        credentials.secret.clone(),
+    );
+    let hub = Hub::new(config, fanout);
+    Ok((Arc::new(EmbeddedPush::new(hub.clone())), Some(hub)))
+}
+
+fn external_endpoint(settings: &Settings) -> Option<HttpEndpoint> {
+    let pusher = &settings.pusher;
+    if let Some(host) = &pusher.host {
+        return Some(HttpEndpoint::Host {
+            scheme: pusher.scheme.clone().unwrap_or_else(|| "https".into()),
+            host: host.clone(),
+            port: pusher.port,
+        });
+    }
+    pusher.cluster.clone().map(HttpEndpoint::Cluster)
+}
+
+/// What the page script needs to reach the push server. For the embedded
+/// one the host and port stay empty: the page uses its own origin.
+fn push_client_config(settings: &Settings, credentials: &PusherCredentials) -> PushClientConfig {
+    let pusher = &settings.pusher;
+    let host = match (&pusher.host, &pusher.cluster) {
+        (Some(host), _) => host.clone(),
+        (None, Some(cluster)) => format!("ws-{cluster}.pusher.com"),
+        (None, None) => String::new(),
+    };
+    PushClientConfig {
+        key: credentials.key.clone(),
+        host,
+        port: pusher.port.unwrap_or(0),
+        tls: pusher.scheme.as_deref() == Some("https") || pusher.cluster.is_some(),
+    }
 }
 
 fn session_middleware(db: &Db, key: &Key, secure: bool) -> SessionMiddleware<DbSessionStore> {
@@ -101,4 +162,40 @@ fn spawn_session_sweeper(db: Db) {
             }
         }
     });
+}
+
+/// On SIGTERM or Ctrl-C: tell every socket to reconnect elsewhere (4200),
+/// then finish the requests in flight and stop.
+pub fn stop_on_signal(server: ServerHandle, hub: Option<Hub>) {
+    tokio::spawn(async move {
+        wait_for_stop_signal().await;
+        tracing::info!("stopping");
+        if let Some(hub) = hub {
+            hub.shutdown();
+        }
+        server.stop(true).await;
+    });
+}
+
+#[cfg(unix)]
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop_signal() {
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -77,6 +77,7 @@ pub fn configure(hub: Hub) -> impl FnOnce(&mut web::ServiceConfig) {
 /// their sockets to time out.
 pub fn serve_standalone(listener: TcpListener, hub: Hub) -> std::io::Result<Server> {
     let server = HttpServer::new(move || App::new().configure(configure(hub.clone())))
+        .disable_signals()
         .listen(listener)?
         .shutdown_timeout(5)
         .run();

@@ -3,7 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod account;
+mod admin;
 mod browser;
 mod channels;
+mod channels_support;
+mod cli;
 mod frontend;
 mod helpers;
+mod push_auth;
