@@ -422,9 +422,9 @@
     own.bind('notification', function (data) { onNotification(state, tabs, data); });
     own.bind('pusher:subscription_succeeded', catchUpOnce(refresh));
     watchReconnects(pusher, refresh);
-    if (page.role === 'manager' || page.role === 'admin') {
-      subscribePresence(pusher);
-    }
+    // Everyone joins, so that managers can see who is online; pages without
+    // [data-presence-user] elements simply show nothing of it.
+    subscribePresence(pusher);
 
     return { pusher: pusher, state: state, refresh: refresh };
   }

@@ -138,7 +138,7 @@ test('pusher is configured for the embedded server with the csrf token on auth',
       headers: { 'X-CSRF-Token': 'csrf-123' },
     },
   });
-  assert.deepEqual(Object.keys(pusher.channels), ['private-7']);
+  assert.deepEqual(Object.keys(pusher.channels), ['private-7', 'presence-staff']);
 });
 
 test('a notification with an unread count sets the badge and the title', () => {
@@ -283,10 +283,10 @@ test('a desktop notification appears only when already permitted, tagged by task
   assert.equal(granted.shown[0].options.body, 'Fix door');
 });
 
-test('staff pages do not join the presence channel', () => {
+test('staff pages join the presence channel so managers see them online', () => {
   const { pusher } = openTab({ role: 'staff' });
 
-  assert.equal(pusher.channels['presence-staff'], undefined);
+  assert.notEqual(pusher.channels['presence-staff'], undefined);
 });
 
 test('managers see who is online on options and name cells', () => {
