@@ -306,6 +306,11 @@
         endpoint: '/pusher_auth',
         transport: 'ajax',
         headers: { 'X-CSRF-Token': page.csrfToken }
+      },
+      userAuthentication: {
+        endpoint: '/pusher_user_auth',
+        transport: 'ajax',
+        headers: { 'X-CSRF-Token': page.csrfToken }
       }
     });
   }
@@ -417,6 +422,8 @@
     wireDesktopPermissionButton();
 
     var pusher = connect(Pusher, page);
+    // Signed-in sockets are closed by the server when the account is deactivated.
+    pusher.signin();
     var refresh = function () { return refreshFromServer(state, tabs); };
     var own = pusher.subscribe('private-' + page.userId);
     own.bind('notification', function (data) { onNotification(state, tabs, data); });

@@ -137,7 +137,13 @@ test('pusher is configured for the embedded server with the csrf token on auth',
       transport: 'ajax',
       headers: { 'X-CSRF-Token': 'csrf-123' },
     },
+    userAuthentication: {
+      endpoint: '/pusher_user_auth',
+      transport: 'ajax',
+      headers: { 'X-CSRF-Token': 'csrf-123' },
+    },
   });
+  assert.equal(pusher.signedIn, true);
   assert.deepEqual(Object.keys(pusher.channels), ['private-7', 'presence-staff']);
 });
 

@@ -32,6 +32,10 @@ export class FakePusher {
     this.channels[name] ||= new FakeEmitter();
     return this.channels[name];
   }
+
+  signin() {
+    this.signedIn = true;
+  }
 }
 
 /** Presence members as pusher-js hands them to `pusher:subscription_succeeded`. */

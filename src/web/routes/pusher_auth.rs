@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::channels::SocketId;
-use crate::signing::channel_auth;
+use crate::signing::{channel_auth, user_auth};
 use crate::web::{csrf, AppState, CurrentUser};
 
 /// Everyone logged in joins it; managers see who is online.
 pub const PRESENCE_CHANNEL: &str = "presence-staff";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(pusher_auth);
+    cfg.service(pusher_auth).service(pusher_user_auth);
 }
 
 #[derive(Deserialize)]
@@ -81,6 +81,46 @@ fn sign(state: &AppState, form: &AuthRequest, channel_data: Option<String>) -> A
         channel_data.as_deref(),
     );
     AuthAnswer { auth, channel_data }
+}
+
+#[derive(Deserialize)]
+struct SigninRequest {
+    #[serde(default)]
+    socket_id: String,
+}
+
+/// Signs `pusher:signin` for the session's user, so that the push server
+/// knows which sockets to close when the account is deactivated.
+#[post("/pusher_user_auth")]
+async fn pusher_user_auth(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: Option<CurrentUser>,
+    form: web::Form<SigninRequest>,
+) -> HttpResponse {
+    let Some(user) = user else {
+        return refuse("Log in to sign in.");
+    };
+    if csrf::verify_header(&req).is_err() {
+        return refuse("The request did not come from this site.");
+    }
+    if SocketId::parse(&form.socket_id).is_none() {
+        return HttpResponse::BadRequest().json(json!({ "error": "socket_id is malformed" }));
+    }
+
+    let user_data = json!({
+        "id": user.id().to_string(),
+        "user_info": { "name": user.0.name, "role": user.role().as_str() },
+    })
+    .to_string();
+    let credentials = state.push.credentials();
+    let auth = user_auth(
+        &credentials.key,
+        &credentials.secret,
+        &form.socket_id,
+        &user_data,
+    );
+    HttpResponse::Ok().json(json!({ "auth": auth, "user_data": user_data }))
 }
 
 fn refuse(reason: &str) -> HttpResponse {

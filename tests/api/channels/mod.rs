@@ -1,6 +1,6 @@
 mod client_events;
 mod http_api;
-mod node_clients;
+pub mod node_clients;
 mod presence;
 mod protocol;
 mod push;

@@ -16,7 +16,7 @@ use crate::channels_support::{
     secret, skip_missing, test_config, TestServer, APP_ID, KEY, PATIENCE, SECRET,
 };
 
-fn node_missing() -> bool {
+pub fn node_missing() -> bool {
     let found = std::process::Command::new("node")
         .arg("--version")
         .output()
@@ -24,13 +24,13 @@ fn node_missing() -> bool {
     !found && skip_missing("node")
 }
 
-struct NodeScript {
+pub struct NodeScript {
     child: Child,
     lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl NodeScript {
-    fn spawn(script: &str, env: &[(&str, String)]) -> Self {
+    pub fn spawn(script: &str, env: &[(&str, String)]) -> Self {
         let mut command = Command::new("node");
         command
             .arg(format!("tests/node/{script}"))
@@ -45,7 +45,7 @@ impl NodeScript {
         Self { child, lines }
     }
 
-    async fn next_line(&mut self) -> Value {
+    pub async fn next_line(&mut self) -> Value {
         let line = tokio::time::timeout(PATIENCE * 2, self.lines.next_line())
             .await
             .expect("node script printed nothing in time")
