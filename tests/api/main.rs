@@ -5,3 +5,5 @@ mod account;
 mod browser;
 mod frontend;
 mod helpers;
+mod notifications;
+mod tasks;

@@ -3,6 +3,8 @@
 mod account;
 mod dashboard;
 mod health;
+mod notifications;
+mod tasks;
 
 use actix_web::web;
 
@@ -11,4 +13,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     dashboard::configure(cfg);
     health::configure(cfg);
+    notifications::configure(cfg);
+    tasks::configure(cfg);
 }
