@@ -6,7 +6,8 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::locations::location_path;
-use super::{Priority, Task};
+use super::{find_visible_task, Priority, Task};
+use crate::accounts::{list_assignable, User};
 use crate::error::AppResult;
 
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -115,11 +116,31 @@ impl FieldErrors {
     }
 }
 
-/// Checks every field, looking up the location and the assignee; `Err` holds
-/// a message per refused field.
+/// Checks every field of a new work order, looking up the location and the
+/// assignee; `Err` holds a message per refused field.
 pub async fn check_task_input(
     pool: &AnyPool,
     input: &TaskInput,
+) -> AppResult<Result<TaskDraft, FieldErrors>> {
+    check_fields(pool, input, None).await
+}
+
+/// Checks an edit of a work order `user` may see (`NotFound` otherwise);
+/// its current assignee stays acceptable even when since deactivated.
+pub async fn check_task_edit(
+    pool: &AnyPool,
+    user: &User,
+    task_id: i64,
+    input: &TaskInput,
+) -> AppResult<Result<TaskDraft, FieldErrors>> {
+    let task = find_visible_task(pool, user, task_id).await?;
+    check_fields(pool, input, task.assignee.as_ref()).await
+}
+
+async fn check_fields(
+    pool: &AnyPool,
+    input: &TaskInput,
+    current_assignee: Option<&Choice>,
 ) -> AppResult<Result<TaskDraft, FieldErrors>> {
     let mut errors = FieldErrors::default();
     let title = errors.note("title", check_title(&input.title));
@@ -132,7 +153,7 @@ pub async fn check_task_input(
     );
     let assignee = errors.note(
         "assignee_id",
-        check_assignee(pool, &input.assignee_id).await?,
+        check_assignee(pool, &input.assignee_id, current_assignee).await?,
     );
 
     match (title, description, priority, due_on, location, assignee) {
@@ -218,16 +239,20 @@ async fn check_location(pool: &AnyPool, value: &str) -> AppResult<Result<Option<
     }
 }
 
-/// An active user, or nobody; used for assigning too.
-pub async fn check_assignee(
+/// An active user, the unchanged `current` assignee, or nobody.
+pub(super) async fn check_assignee(
     pool: &AnyPool,
     value: &str,
+    current: Option<&Choice>,
 ) -> AppResult<Result<Option<Choice>, String>> {
     let refused = Err("Choose an active user from the list.".to_owned());
     let Ok(id) = parse_id(value) else {
         return Ok(refused);
     };
     let Some(id) = id else { return Ok(Ok(None)) };
+    if let Some(current) = current.filter(|current| current.id == id) {
+        return Ok(Ok(Some(current.clone())));
+    }
 
     let name: Option<String> =
         sqlx::query_scalar("SELECT name FROM users WHERE id = $1 AND deactivated_at IS NULL")
@@ -235,6 +260,27 @@ pub async fn check_assignee(
             .fetch_optional(pool)
             .await?;
     Ok(name.map_or(refused, |label| Ok(Some(Choice { id, label }))))
+}
+
+/// The people a work order can be given to: active users by name, plus its
+/// `current` assignee when that account has been deactivated since.
+pub async fn assignee_choices(pool: &AnyPool, current: Option<&Choice>) -> AppResult<Vec<Choice>> {
+    let mut choices: Vec<Choice> = list_assignable(pool)
+        .await?
+        .into_iter()
+        .map(|user| Choice {
+            id: user.id,
+            label: user.name,
+        })
+        .collect();
+
+    if let Some(current) = current.filter(|current| !choices.iter().any(|c| c.id == current.id)) {
+        choices.push(Choice {
+            id: current.id,
+            label: format!("{} (deactivated)", current.label),
+        });
+    }
+    Ok(choices)
 }
 
 #[cfg(test)]

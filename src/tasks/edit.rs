@@ -31,7 +31,8 @@ pub async fn assign_task(
     task_id: i64,
     assignee_id: &str,
 ) -> AppResult<Vec<Notified>> {
-    let assignee = check_assignee(pool, assignee_id)
+    let current = super::find_visible_task(pool, actor, task_id).await?;
+    let assignee = check_assignee(pool, assignee_id, current.assignee.as_ref())
         .await?
         .map_err(AppError::Invalid)?;
 

@@ -16,7 +16,10 @@ mod watchers;
 pub use activity::{list_activity, ActivityEntry};
 pub use comments::{add_comment, COMMENT_MAX_CHARS};
 pub use create::{create_task, CreatedTask};
-pub use draft::{check_task_input, Choice, FieldErrors, TaskDraft, TaskInput, TITLE_MAX_CHARS};
+pub use draft::{
+    assignee_choices, check_task_edit, check_task_input, Choice, FieldErrors, TaskDraft, TaskInput,
+    TITLE_MAX_CHARS,
+};
 pub use edit::{assign_task, update_task};
 pub use locations::location_choices;
 pub use record::{find_visible_task, Task};

@@ -457,3 +457,49 @@ async fn a_change_without_the_csrf_token_is_refused_and_changes_nothing() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tasks").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM activity").await, 1);
 }
+
+#[tokio::test]
+async fn comments_keep_their_line_breaks_and_show_markup_as_text() {
+    let app = spawn_app().await;
+    let (_, manager) = app.logged_in(Role::Manager).await;
+    let task_id = create_work_order(&manager, &[("title", "Label the fuses")]).await;
+
+    manager
+        .post_form(
+            &format!("/tasks/{task_id}/comments"),
+            &[("body", "Fuse 3 is <b>dead</b>\nOrdered a new one")],
+        )
+        .await;
+    let page = manager.get(&format!("/tasks/{task_id}")).await;
+
+    assert!(page.contains("Fuse 3 is &#60;b&#62;dead&#60;/b&#62;<br/>Ordered a new one"));
+}
+
+#[tokio::test]
+async fn editing_a_work_order_keeps_an_assignee_deactivated_since() {
+    let app = spawn_app().await;
+    let (_, manager) = app.logged_in(Role::Manager).await;
+    let worker = app.add_user(Role::Staff).await;
+    let task_id = assigned_work_order(&manager, "Tidy the store", &worker).await;
+    caretaker::accounts::set_active(&app.db.pool, worker.id, false)
+        .await
+        .unwrap();
+    let worker_id = worker.id.to_string();
+
+    let page = manager.get(&format!("/tasks/{task_id}")).await;
+    let saved = manager
+        .post_form(
+            &format!("/tasks/{task_id}"),
+            &[("title", "Tidy the big store"), ("assignee_id", &worker_id)],
+        )
+        .await;
+    let assignee: Option<i64> = sqlx::query_scalar("SELECT assignee_id FROM tasks WHERE id = $1")
+        .bind(task_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+
+    assert!(page.contains(&format!("{} (deactivated)", worker.name)));
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(assignee, Some(worker.id));
+}

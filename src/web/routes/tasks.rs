@@ -6,13 +6,13 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{list_assignable, User};
 use crate::error::{AppError, AppResult};
 use crate::notify::Notified;
 use crate::tasks::{
-    add_comment, allowed_transitions, assign_task, change_status, check_task_input, create_task,
-    find_visible_task, list_activity, location_choices, update_task, ActivityEntry, Choice,
-    FieldErrors, Priority, Status, Task, TaskInput,
+    add_comment, allowed_transitions, assign_task, assignee_choices, change_status,
+    check_task_edit, check_task_input, create_task, find_visible_task, list_activity,
+    location_choices, update_task, ActivityEntry, Choice, FieldErrors, Priority, Status, Task,
+    TaskInput,
 };
 use crate::web::csrf::CsrfForm;
 use crate::web::pages::{flash, redirect, render, render_with_status, Layout};
@@ -36,7 +36,7 @@ struct NewTaskPage {
     errors: FieldErrors,
     priorities: [Priority; 4],
     locations: Vec<Choice>,
-    assignees: Vec<User>,
+    assignees: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -53,7 +53,7 @@ struct TaskPage {
     errors: FieldErrors,
     priorities: [Priority; 4],
     locations: Vec<Choice>,
-    assignees: Vec<User>,
+    assignees: Vec<Choice>,
 }
 
 /// What went wrong with a form on the work order's page, shown with it.
@@ -132,7 +132,7 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     user.require_manager()?;
     let task_id = path.into_inner();
-    let draft = match check_task_input(&state.db.pool, &input).await? {
+    let draft = match check_task_edit(&state.db.pool, &user.0, task_id, &input).await? {
         Ok(draft) => draft,
         Err(errors) => {
             let refused = Refused {
@@ -281,7 +281,7 @@ async fn new_task_page(
         errors,
         priorities: Priority::ALL,
         locations: location_choices(&state.db.pool).await?,
-        assignees: list_assignable(&state.db.pool).await?,
+        assignees: assignee_choices(&state.db.pool, None).await?,
     })
 }
 
@@ -295,7 +295,8 @@ async fn task_page(
     let pool = &state.db.pool;
     let task = find_visible_task(pool, &user.0, task_id).await?;
     let (locations, assignees) = if user.role().manages_tasks() {
-        (location_choices(pool).await?, list_assignable(pool).await?)
+        let assignees = assignee_choices(pool, task.assignee.as_ref()).await?;
+        (location_choices(pool).await?, assignees)
     } else {
         (vec![], vec![])
     };
