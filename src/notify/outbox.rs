@@ -16,6 +16,15 @@ pub enum NotifiedKind {
     Updated,
 }
 
+impl NotifiedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifiedKind::Assigned => "assigned",
+            NotifiedKind::Updated => "updated",
+        }
+    }
+}
+
 /// One notification row that was written, for live delivery after commit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Notified {

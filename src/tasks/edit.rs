@@ -31,6 +31,9 @@ pub async fn assign_task(
     task_id: i64,
     assignee_id: &str,
 ) -> AppResult<Vec<Notified>> {
+    if !actor.role.manages_tasks() {
+        return Err(AppError::Forbidden);
+    }
     let current = super::find_visible_task(pool, actor, task_id).await?;
     let assignee = check_assignee(pool, assignee_id, current.assignee.as_ref())
         .await?

@@ -253,7 +253,13 @@ fn done(
 /// Records in the log who was notified; the rows are already committed.
 fn announce(notified: &[Notified]) {
     for note in notified {
-        tracing::info!(user.id = note.user_id, task.id = note.task_id, kind = ?note.kind, "notified");
+        let kind = note.kind.as_str();
+        tracing::info!(
+            user.id = note.user_id,
+            task.id = note.task_id,
+            kind,
+            "notified"
+        );
     }
 }
 
