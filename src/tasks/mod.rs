@@ -1,4 +1,29 @@
 //! Work orders: what must be done, where, by whom, and how far along it is.
+//!
+//! Every change runs in one transaction that also appends the activity log
+//! and the notifications it causes; the writers return what they notified.
+
+mod activity;
+mod comments;
+mod create;
+mod draft;
+mod edit;
+mod locations;
+mod record;
+mod status;
+mod watchers;
+
+pub use activity::{list_activity, ActivityEntry};
+pub use comments::{add_comment, COMMENT_MAX_CHARS};
+pub use create::{create_task, CreatedTask};
+pub use draft::{
+    assignee_choices, check_task_edit, check_task_input, Choice, FieldErrors, TaskDraft, TaskInput,
+    TITLE_MAX_CHARS,
+};
+pub use edit::{assign_task, update_task};
+pub use locations::location_choices;
+pub use record::{find_visible_task, Task};
+pub use status::{allowed_transitions, change_status};
 
 use serde::Serialize;
 
@@ -45,6 +70,16 @@ impl Status {
             Status::OnHold => "On hold",
             Status::Done => "Done",
             Status::Cancelled => "Cancelled",
+        }
+    }
+
+    /// The style of the status label (`.pill-*` in app.css).
+    pub fn pill_class(self) -> &'static str {
+        match self {
+            Status::Open => "pill-open",
+            Status::InProgress | Status::OnHold => "pill-progress",
+            Status::Done => "pill-done",
+            Status::Cancelled => "pill-muted",
         }
     }
 

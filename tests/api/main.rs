@@ -10,4 +10,6 @@ mod channels_support;
 mod cli;
 mod frontend;
 mod helpers;
+mod notifications;
 mod push_auth;
+mod tasks;

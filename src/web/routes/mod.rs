@@ -5,7 +5,9 @@ mod admin_system;
 mod admin_users;
 mod dashboard;
 mod health;
+mod notifications;
 mod pusher_auth;
+mod tasks;
 
 use actix_web::web;
 
@@ -17,4 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     dashboard::configure(cfg);
     health::configure(cfg);
     pusher_auth::configure(cfg);
+    notifications::configure(cfg);
+    tasks::configure(cfg);
 }
