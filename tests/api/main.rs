@@ -10,6 +10,7 @@ mod channels_support;
 mod cli;
 mod frontend;
 mod helpers;
+mod live_badge;
 mod notifications;
 mod push_auth;
 mod tasks;

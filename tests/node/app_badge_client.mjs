@@ -3,7 +3,8 @@
 // with the user's session cookie, as a browser page would be.
 // Environment: APP_PORT, APP_KEY, COOKIE, CSRF_TOKEN, USER_ID, FORBIDDEN_CHANNEL.
 // Prints one JSON object per line: {"ready": socketId} once subscribed and
-// signed in, {"refused": channel, "status": n} for the forbidden channel,
+// signed in, {"refused": channel} when the forbidden channel fails,
+// {"denied": channel, "status": n} when an auth endpoint refuses,
 // {"event", "data"} per notification, {"error": code} for protocol errors and
 // {"state": s} for connection state changes. Exits on SIGTERM or after 30 s.
 import Pusher from "pusher-js";
@@ -21,7 +22,8 @@ function endpoint(path) {
       body: new URLSearchParams(form),
     });
     if (!response.ok) {
-      callback({ status: response.status }, null);
+      print({ denied: params.channelName ?? "signin", status: response.status });
+      callback(new Error(`${path} answered ${response.status}`), null);
       return;
     }
     callback(null, await response.json());
@@ -46,11 +48,13 @@ const readyIfDone = () => {
 
 pusher.connection.bind("state_change", ({ current }) => print({ state: current }));
 pusher.connection.bind("error", (error) => print({ error: error?.data?.code ?? null }));
-pusher.user.bind("pusher:signin_success", () => {
+pusher.signin();
+pusher.user.signinDonePromise.then(() => {
+  // The promise also settles when signing in failed; only success sets user_data.
+  if (!pusher.user.user_data) return print({ signin_failed: true });
   signedIn = true;
   readyIfDone();
 });
-pusher.signin();
 
 const own = pusher.subscribe(`private-${process.env.USER_ID}`);
 own.bind("pusher:subscription_succeeded", () => {
@@ -60,8 +64,8 @@ own.bind("pusher:subscription_succeeded", () => {
 own.bind("notification", (data) => print({ event: "notification", data }));
 
 const forbidden = pusher.subscribe(process.env.FORBIDDEN_CHANNEL);
-forbidden.bind("pusher:subscription_error", (error) =>
-  print({ refused: process.env.FORBIDDEN_CHANNEL, status: error.status }),
+forbidden.bind("pusher:subscription_error", () =>
+  print({ refused: process.env.FORBIDDEN_CHANNEL }),
 );
 forbidden.bind("pusher:subscription_succeeded", () =>
   print({ wrongly_joined: process.env.FORBIDDEN_CHANNEL }),
