@@ -1,4 +1,4 @@
-//! The command line: `caretaker [serve]`, `migrate`, `user add`.
+//! The command line: `caretaker [serve]`, `migrate`, `user add`, `demo`.
 
 use std::io::{IsTerminal, Read, Write};
 
@@ -36,6 +36,8 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Seed an empty database with a demo site, people and work orders.
+    Demo,
 }
 
 #[derive(Subcommand)]
@@ -60,6 +62,7 @@ impl Cli {
             Command::Serve => serve(settings).await,
             Command::Migrate { status } => migrate(&settings, status).await,
             Command::User(UserCommand::Add(user)) => add_user(&settings, user).await,
+            Command::Demo => demo(&settings).await,
         }
     }
 }
@@ -119,6 +122,22 @@ async fn add_user(settings: &Settings, user: AddUser) -> anyhow::Result<()> {
     );
     if let Some(password) = generated {
         println!("Generated password, shown only this once: {password}");
+    }
+    Ok(())
+}
+
+async fn demo(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url).await?;
+    let logins = crate::demo::seed(&db).await?;
+
+    println!("Demo data added. These passwords are shown only this once:");
+    for login in logins {
+        println!(
+            "{:<8} {:<40} {}",
+            login.role.as_str(),
+            login.email,
+            login.password
+        );
     }
     Ok(())
 }

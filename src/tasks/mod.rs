@@ -1,5 +1,7 @@
 //! Work orders: what must be done, where, by whom, and how far along it is.
 
+pub mod list;
+
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
