@@ -5,3 +5,4 @@ mod account;
 mod browser;
 mod frontend;
 mod helpers;
+mod task_list;
