@@ -3,6 +3,9 @@
 
 mod account;
 mod browser;
+mod dashboard;
+mod demo;
 mod frontend;
 mod helpers;
+mod locations;
 mod task_list;
