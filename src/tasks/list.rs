@@ -69,7 +69,7 @@ impl SortOrder {
         match self {
             SortOrder::Newest => "t.id DESC",
             SortOrder::Oldest => "t.id ASC",
-            SortOrder::Due => "(t.due_on IS NULL), t.due_on, t.id",
+            SortOrder::Due => "COALESCE(t.due_on, '9999-12-31'), t.id",
             SortOrder::Priority => {
                 "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
                  WHEN 'normal' THEN 2 ELSE 3 END, t.id DESC"
@@ -370,6 +370,8 @@ impl Conditions {
         }
     }
 
+    /// A substring match, so no index can serve it: every row the other
+    /// filters leave is read.
     fn add_search(&mut self, search: &str) {
         if search.is_empty() {
             return;
@@ -511,7 +513,7 @@ pub async fn list_first(
     into_rows(pool, data).await
 }
 
-/// Every matching row, for the export.
+/// Every matching row, for the export. The rows are held in memory at once.
 pub async fn list_all(
     pool: &AnyPool,
     viewer: Viewer,
