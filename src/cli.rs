@@ -1,4 +1,5 @@
-//! The command line: `caretaker [serve]`, `migrate`, `user add`, `channels`.
+//! The command line: `caretaker [serve]`, `migrate`, `user add`, `demo`,
+//! `channels`.
 
 use std::io::{IsTerminal, Read, Write};
 use std::net::TcpListener;
@@ -41,6 +42,8 @@ enum Command {
     /// Serve only the Pusher-compatible push server, for use as a standalone
     /// push service. Needs PUSHER_APP_ID, PUSHER_APP_KEY and PUSHER_APP_SECRET.
     Channels,
+    /// Seed an empty database with a demo site, people and work orders.
+    Demo,
 }
 
 #[derive(Subcommand)]
@@ -66,6 +69,7 @@ impl Cli {
             Command::Migrate { status } => migrate(&settings, status).await,
             Command::User(UserCommand::Add(user)) => add_user(&settings, user).await,
             Command::Channels => serve_channels(&settings).await,
+            Command::Demo => demo(&settings).await,
         }
     }
 }
@@ -150,6 +154,22 @@ async fn add_user(settings: &Settings, user: AddUser) -> anyhow::Result<()> {
     );
     if let Some(password) = generated {
         println!("Generated password, shown only this once: {password}");
+    }
+    Ok(())
+}
+
+async fn demo(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url).await?;
+    let logins = crate::demo::seed(&db).await?;
+
+    println!("Demo data added. These passwords are shown only this once:");
+    for login in logins {
+        println!(
+            "{:<8} {:<40} {}",
+            login.role.as_str(),
+            login.email,
+            login.password
+        );
     }
     Ok(())
 }

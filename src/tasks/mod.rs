@@ -25,6 +25,8 @@ pub use locations::location_choices;
 pub use record::{find_visible_task, Task};
 pub use status::{allowed_transitions, change_status};
 
+pub mod list;
+
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
