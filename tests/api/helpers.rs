@@ -76,11 +76,19 @@ impl TestApp {
 
     pub async fn add_user(&self, role: Role) -> TestUser {
         let name = format!("{} {}", role.label(), random_token(6));
-        let email = format!("{}@example.com", name.replace(' ', ".").to_lowercase());
+        self.add_named_user(role, &name).await
+    }
+
+    pub async fn add_named_user(&self, role: Role, name: &str) -> TestUser {
+        let email = format!(
+            "{}.{}@example.com",
+            name.replace(' ', ".").to_lowercase(),
+            random_token(4).to_lowercase()
+        );
         let password = format!("pw-{}", random_token(16));
         let new_user = NewUser {
             email: EmailAddress::parse(&email).unwrap(),
-            name: PersonName::parse(&name).unwrap(),
+            name: PersonName::parse(name).unwrap(),
             role,
             password_hash: hash_password(Password::parse(password.clone()).unwrap())
                 .await
@@ -90,7 +98,7 @@ impl TestApp {
         TestUser {
             id,
             email,
-            name,
+            name: name.to_owned(),
             password,
         }
     }

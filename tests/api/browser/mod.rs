@@ -6,8 +6,8 @@
 //! every Chromium it launched and removes their profiles.
 
 mod badge;
-mod live_push;
 mod page_script;
+mod scenario;
 
 use std::future::Future;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
