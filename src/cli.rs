@@ -10,9 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::accounts::{
     create_user, hash_password, EmailAddress, NewUser, Password, PersonName, Role,
 };
-use crate::channels::{AppConfig, Fanout, Hub};
 use crate::config::Settings;
 use crate::db::{random_token, Db};
+use crate::push::PusherCredentials;
 use crate::startup::Application;
 
 #[derive(Parser)]
@@ -88,14 +88,12 @@ async fn serve_channels(settings: &Settings) -> anyhow::Result<()> {
     else {
         bail!("caretaker channels needs PUSHER_APP_ID, PUSHER_APP_KEY and PUSHER_APP_SECRET");
     };
-    let fanout = match &settings.redis_url {
-        Some(url) => Fanout::redis(url).context("REDIS_URL is not usable")?,
-        None => Fanout::Local,
+    let credentials = PusherCredentials {
+        app_id: app_id.clone(),
+        key: key.clone(),
+        secret: secret.clone(),
     };
-    let hub = Hub::new(
-        AppConfig::new(app_id.clone(), key.clone(), secret.clone()),
-        fanout,
-    );
+    let hub = crate::startup::embedded_hub(settings, &credentials)?;
 
     let listener = TcpListener::bind(&settings.addr)
         .with_context(|| format!("cannot listen on {}", settings.addr))?;

@@ -13,7 +13,18 @@ pub struct Settings {
     pub secret: Option<SecretString>,
     pub secure_cookies: bool,
     pub pusher: PusherSettings,
+    pub push_server: PushServerSettings,
     pub redis_url: Option<String>,
+}
+
+/// Limits and hooks of the embedded push server (and `caretaker channels`);
+/// `None` keeps the server's default.
+#[derive(Clone, Debug, Default)]
+pub struct PushServerSettings {
+    pub max_connections: Option<usize>,
+    pub max_message_bytes: Option<usize>,
+    pub client_events: Option<bool>,
+    pub webhook_url: Option<String>,
 }
 
 /// Credentials and location of the push service. With no host or cluster
@@ -46,6 +57,7 @@ impl Settings {
             secret: var("CARETAKER_SECRET").map(SecretString::from),
             secure_cookies: flag("CARETAKER_SECURE_COOKIES")?,
             pusher: pusher_from_env()?,
+            push_server: push_server_from_env()?,
             redis_url: var("REDIS_URL"),
         })
     }
@@ -72,6 +84,24 @@ fn pusher_from_env() -> anyhow::Result<PusherSettings> {
         scheme,
         cluster: var("PUSHER_CLUSTER"),
     })
+}
+
+fn push_server_from_env() -> anyhow::Result<PushServerSettings> {
+    Ok(PushServerSettings {
+        max_connections: number("CARETAKER_PUSH_MAX_CONNECTIONS")?,
+        max_message_bytes: number("CARETAKER_PUSH_MAX_MESSAGE_BYTES")?,
+        client_events: var("CARETAKER_PUSH_CLIENT_EVENTS")
+            .map(|_| flag("CARETAKER_PUSH_CLIENT_EVENTS"))
+            .transpose()?,
+        webhook_url: var("CARETAKER_PUSH_WEBHOOK_URL"),
+    })
+}
+
+fn number(name: &str) -> anyhow::Result<Option<usize>> {
+    var(name)
+        .map(|value| value.parse::<usize>())
+        .transpose()
+        .with_context(|| format!("{name} must be a whole number"))
 }
 
 /// A variable's value, with an empty one treated as unset.

@@ -97,17 +97,34 @@ fn push_layer(
         return Ok((Arc::new(HttpPush::new(credentials, &endpoint)), None));
     }
 
+    let hub = embedded_hub(settings, &credentials)?;
+    Ok((Arc::new(EmbeddedPush::new(hub.clone())), Some(hub)))
+}
+
+/// The push server's hub, with the configured limits and, when `REDIS_URL`
+/// is set, fan-out to the other nodes.
+pub fn embedded_hub(settings: &Settings, credentials: &PusherCredentials) -> anyhow::Result<Hub> {
     let fanout = match &settings.redis_url {
         Some(url) => Fanout::redis(url).context("REDIS_URL is not usable")?,
         None => Fanout::Local,
     };
-    let config = AppConfig::new(
+    let mut config = AppConfig::new(
         credentials.app_id.clone(),
         credentials.key.clone(),
         credentials.secret.clone(),
     );
-    let hub = Hub::new(config, fanout);
-    Ok((Arc::new(EmbeddedPush::new(hub.clone())), Some(hub)))
+    let limits = &settings.push_server;
+    if let Some(max) = limits.max_connections {
+        config.max_connections = max;
+    }
+    if let Some(max) = limits.max_message_bytes {
+        config.max_message_bytes = max;
+    }
+    if let Some(enabled) = limits.client_events {
+        config.client_events_enabled = enabled;
+    }
+    config.webhook_url = limits.webhook_url.clone();
+    Ok(Hub::new(config, fanout))
 }
 
 fn external_endpoint(settings: &Settings) -> Option<HttpEndpoint> {

@@ -38,4 +38,9 @@ impl AppState {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::configure(cfg);
+    cfg.default_service(web::to(not_found));
+}
+
+async fn not_found() -> crate::error::AppResult<actix_web::HttpResponse> {
+    Err(crate::error::AppError::NotFound)
 }

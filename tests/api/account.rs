@@ -206,3 +206,13 @@ async fn health_and_readiness_probes_answer() {
     assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
     assert_eq!(client.get("/readyz").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_unknown_address_shows_the_not_found_page() {
+    let app = spawn_app().await;
+
+    let page = app.client().get("/no/such/page").await;
+
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.contains("That page does not exist."));
+}

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use caretaker::accounts::{
     create_user, hash_password, EmailAddress, NewUser, Password, PersonName, Role,
 };
-use caretaker::config::{PusherSettings, Settings};
+use caretaker::config::{PushServerSettings, PusherSettings, Settings};
 use caretaker::db::{random_token, Db};
 use caretaker::startup::Application;
 use reqwest::cookie::{CookieStore, Jar};
@@ -39,6 +39,7 @@ pub async fn spawn_app() -> TestApp {
         secret: None,
         secure_cookies: false,
         pusher: PusherSettings::default(),
+        push_server: PushServerSettings::default(),
         redis_url: None,
     };
 

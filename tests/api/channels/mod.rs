@@ -5,4 +5,5 @@ mod presence;
 mod protocol;
 mod push;
 mod redis_fanout;
+mod standalone;
 mod webhooks;

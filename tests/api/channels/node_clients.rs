@@ -66,7 +66,7 @@ impl NodeScript {
 /// An auth endpoint like the app's `/pusher_auth`: it signs `private-42`
 /// and presence channels (for the `user_id` form field, standing in for the
 /// session's user) and refuses every other channel.
-fn spawn_auth_endpoint() -> u16 {
+pub fn spawn_auth_endpoint() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = HttpServer::new(|| App::new().route("/pusher_auth", web::post().to(authorize)))
