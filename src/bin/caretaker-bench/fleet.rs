@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -77,13 +78,14 @@ impl Fleet {
         let mut workers = Vec::new();
         let shares = split(count, per_process.max(1));
         let mut first = 0;
+        let sources = NEXT_SOURCE.fetch_add(shares.len(), Ordering::Relaxed);
         for (index, share) in shares.iter().enumerate() {
             let mut command = Command::new(std::env::current_exe()?);
             command
                 .arg("hold")
                 .args(["--url", &target.socket_url()])
                 .args(["--server", &server.to_string()])
-                .args(["--source", &source_address(index).to_string()])
+                .args(["--source", &source_address(sources + index).to_string()])
                 .args(["--key", &target.key])
                 .args(["--count", &share.to_string()])
                 .args(["--first", &first.to_string()])
@@ -200,9 +202,14 @@ fn split(count: usize, per_process: usize) -> Vec<usize> {
         .collect()
 }
 
-/// 127.0.0.2, 127.0.0.3, ...: each worker its own loopback source address.
+/// Source addresses handed out so far. Every worker of every fleet gets a
+/// fresh one, so the ports a closed fleet leaves in TIME_WAIT never stop
+/// the next fleet from connecting.
+static NEXT_SOURCE: AtomicUsize = AtomicUsize::new(0);
+
+/// 127.0.0.2, 127.0.0.3, ... (within 127.0.0.0/16).
 fn source_address(worker: usize) -> IpAddr {
-    let [_, _, high, low] = ((2 + worker) as u32).to_be_bytes();
+    let [_, _, high, low] = ((2 + worker % 65_000) as u32).to_be_bytes();
     IpAddr::V4(Ipv4Addr::new(127, 0, high, low))
 }
 

@@ -26,6 +26,8 @@ use crate::stats::now_nanos;
 const CONNECTS_IN_FLIGHT: usize = 128;
 /// Connections that take part in a ping round.
 const PING_SAMPLE: usize = 500;
+/// Pings in flight at once, so the round measures answers, not a burst.
+const PINGS_AT_ONCE: usize = 10;
 /// How long a ping may wait for its pong before it counts as lost.
 const PONG_TIMEOUT: Duration = Duration::from_secs(10);
 /// Every how many connections a progress line is printed.
@@ -164,6 +166,9 @@ impl Plan {
 /// server's pings, records bench events and sends pings when asked.
 async fn hold(mut socket: Socket, mut pings: mpsc::Receiver<PingRequest>, received: &Received) {
     let mut waiting: Option<(Instant, PingRequest)> = None;
+    // Only sampled sockets are ever asked to ping; the others' senders are
+    // gone at once, and a closed receiver must not be polled again.
+    let mut pingable = !pings.is_closed();
 
     loop {
         tokio::select! {
@@ -183,8 +188,11 @@ async fn hold(mut socket: Socket, mut pings: mpsc::Receiver<PingRequest>, receiv
                     record(&frame, received);
                 }
             }
-            request = pings.recv(), if waiting.is_none() => {
-                let Some(reply) = request else { continue };
+            request = pings.recv(), if pingable && waiting.is_none() => {
+                let Some(reply) = request else {
+                    pingable = false;
+                    continue;
+                };
                 let ping = json!({ "event": "pusher:ping", "data": {} }).to_string();
                 if socket.send(Message::text(ping)).await.is_err() {
                     let _ = reply.send(None);
@@ -224,23 +232,27 @@ async fn answer_commands(
     Ok(())
 }
 
-/// One ping on each sampled connection at once; lost pongs count as
-/// `PONG_TIMEOUT`.
+/// One ping on each sampled connection, `PINGS_AT_ONCE` at a time; lost
+/// pongs count as `PONG_TIMEOUT`.
 async fn ping_round(pingers: &[mpsc::Sender<PingRequest>]) -> Vec<u64> {
-    let mut waits = JoinSet::new();
-    for pinger in pingers {
-        let (reply, answer) = oneshot::channel();
-        if pinger.send(reply).await.is_err() {
-            continue;
-        }
-        waits.spawn(async move {
-            match tokio::time::timeout(PONG_TIMEOUT, answer).await {
-                Ok(Ok(Some(micros))) => micros,
-                _ => PONG_TIMEOUT.as_micros() as u64,
+    let mut round_trips = Vec::new();
+    for batch in pingers.chunks(PINGS_AT_ONCE) {
+        let mut waits = JoinSet::new();
+        for pinger in batch {
+            let (reply, answer) = oneshot::channel();
+            if pinger.send(reply).await.is_err() {
+                continue;
             }
-        });
+            waits.spawn(async move {
+                match tokio::time::timeout(PONG_TIMEOUT, answer).await {
+                    Ok(Ok(Some(micros))) => micros,
+                    _ => PONG_TIMEOUT.as_micros() as u64,
+                }
+            });
+        }
+        round_trips.extend(waits.join_all().await);
     }
-    waits.join_all().await
+    round_trips
 }
 
 fn report(received: &Received) -> serde_json::Value {

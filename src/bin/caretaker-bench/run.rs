@@ -252,10 +252,11 @@ async fn run_push_scenarios(
     results: &mut Results,
 ) -> anyhow::Result<()> {
     if args.wants("idle") {
+        let mut baselines = vec![None; targets.len()];
         for &connections in &sizes.idle {
-            for target in targets {
+            for (target, baseline) in targets.iter().zip(&mut baselines) {
                 eprintln!("idle: {} with {connections} connections", target.name);
-                let row = scenarios::idle::run(target, connections, sizes).await;
+                let row = scenarios::idle::run(target, connections, baseline, sizes).await;
                 results.take("idle", row.map(|row| vec![row]));
             }
         }

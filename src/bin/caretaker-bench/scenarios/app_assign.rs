@@ -106,7 +106,7 @@ async fn open_sockets(
             "{scheme}://{}/app/{}?protocol=7&client=caretaker-bench&version=0.1",
             server, session.pusher_key
         );
-        let source = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (index / PER_SOURCE) as u8));
+        let source = IpAddr::V4(Ipv4Addr::new(127, 1, 0, 2 + (index / PER_SOURCE) as u8));
         let (mut socket, socket_id) = client::connect(&url, server, source).await?;
         let channel = format!("private-{}", session.user_id);
         let auth = session.pusher_auth(&socket_id, &channel).await?;
