@@ -42,10 +42,11 @@ pub async fn run(app: &App<'_>, sizes: &Sizes) -> anyhow::Result<Row> {
 
     let (seen_tx, mut seen) = mpsc::unbounded_channel();
     let sockets = open_sockets(app.base, &staff, sizes.app_clients, seen_tx).await?;
-    let sockets_per_user = sizes.app_clients as f64 / staff.len() as f64;
 
     let sent = assign_all(manager, &staff, sizes.app_assignments).await?;
-    let expected = sent.len() * sockets_per_user.floor() as usize;
+    let expected = (0..sent.len())
+        .map(|index| sockets_of(index % staff.len(), sizes.app_clients, staff.len()))
+        .sum();
     let latencies = gather(&mut seen, &sent, expected).await;
     drop(sockets);
 
@@ -62,6 +63,12 @@ pub async fn run(app: &App<'_>, sizes: &Sizes) -> anyhow::Result<Row> {
     .with("p50_ms", summary.p50_ms)
     .with("p99_ms", summary.p99_ms)
     .with("max_ms", summary.max_ms))
+}
+
+/// Sockets of staff user `user`: socket `i` belongs to user `i % users`,
+/// as [`open_sockets`] and [`assign_all`] share them out.
+fn sockets_of(user: usize, sockets: usize, users: usize) -> usize {
+    sockets / users + usize::from(user < sockets % users)
 }
 
 async fn log_in_all(
@@ -200,4 +207,20 @@ async fn gather(
         }
     }
     latencies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockets_are_shared_out_so_every_socket_has_one_user() {
+        let users = 196;
+
+        let total: usize = (0..users).map(|user| sockets_of(user, 1000, users)).sum();
+
+        assert_eq!(total, 1000);
+        assert_eq!(sockets_of(0, 1000, users), 6);
+        assert_eq!(sockets_of(195, 1000, users), 5);
+    }
 }
