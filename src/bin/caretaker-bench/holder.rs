@@ -30,6 +30,8 @@ const PING_SAMPLE: usize = 500;
 const PINGS_AT_ONCE: usize = 10;
 /// How long a ping may wait for its pong before it counts as lost.
 const PONG_TIMEOUT: Duration = Duration::from_secs(10);
+/// Failed connections whose reason is printed.
+const FAILURES_SHOWN: usize = 3;
 /// Every how many connections a progress line is printed.
 const PROGRESS_STEP: usize = 500;
 
@@ -119,7 +121,12 @@ async fn open_all(
             drop(opened);
             match socket {
                 Ok(socket) => hold(socket, ping_rx, &received).await,
-                Err(error) => eprintln!("connection failed: {error:#}"),
+                Err(error) => {
+                    // The first few say why; thousands more would only flood.
+                    if received.failed.load(Ordering::Relaxed) <= FAILURES_SHOWN {
+                        eprintln!("connection failed: {error:#}");
+                    }
+                }
             }
         });
     }
