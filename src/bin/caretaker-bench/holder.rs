@@ -104,31 +104,12 @@ async fn open_all(
             channel: channel_for(&args.channels, args.first + index),
             secret: secret.clone(),
         };
-        let permit = limit.clone();
-        let received = received.clone();
-        let opened = opened_tx.clone();
-        tasks.spawn(async move {
-            let Ok(permit) = permit.acquire_owned().await else {
-                return;
-            };
-            let socket = plan.open().await;
-            drop(permit);
-            match &socket {
-                Ok(_) => received.open.fetch_add(1, Ordering::Relaxed),
-                Err(_) => received.failed.fetch_add(1, Ordering::Relaxed),
-            };
-            let _ = opened.send(socket.is_ok());
-            drop(opened);
-            match socket {
-                Ok(socket) => hold(socket, ping_rx, &received).await,
-                Err(error) => {
-                    // The first few say why; thousands more would only flood.
-                    if received.failed.load(Ordering::Relaxed) <= FAILURES_SHOWN {
-                        eprintln!("connection failed: {error:#}");
-                    }
-                }
-            }
-        });
+        let started = Started {
+            limit: limit.clone(),
+            received: received.clone(),
+            opened: opened_tx.clone(),
+        };
+        tasks.spawn(open_and_hold(plan, started, ping_rx));
     }
     drop(opened_tx);
 
@@ -140,6 +121,39 @@ async fn open_all(
         }
     }
     (tasks, pingers)
+}
+
+/// What one connection's task shares with the others.
+struct Started {
+    limit: Arc<Semaphore>,
+    received: Arc<Received>,
+    /// Told once whether the socket opened.
+    opened: mpsc::UnboundedSender<bool>,
+}
+
+async fn open_and_hold(plan: Plan, started: Started, pings: mpsc::Receiver<PingRequest>) {
+    let Ok(permit) = started.limit.acquire_owned().await else {
+        return;
+    };
+    let socket = plan.open().await;
+    drop(permit);
+
+    let received = started.received;
+    match &socket {
+        Ok(_) => received.open.fetch_add(1, Ordering::Relaxed),
+        Err(_) => received.failed.fetch_add(1, Ordering::Relaxed),
+    };
+    let _ = started.opened.send(socket.is_ok());
+    drop(started.opened);
+
+    match socket {
+        Ok(socket) => hold(socket, pings, &received).await,
+        // The first few say why; thousands more would only flood.
+        Err(error) if received.failed.load(Ordering::Relaxed) <= FAILURES_SHOWN => {
+            eprintln!("connection failed: {error:#}");
+        }
+        Err(_) => {}
+    }
 }
 
 fn channel_for(plan: &str, index: usize) -> Option<String> {

@@ -252,15 +252,7 @@ async fn run_push_scenarios(
     results: &mut Results,
 ) -> anyhow::Result<()> {
     if args.wants("idle") {
-        let mut baselines = vec![None; targets.len()];
-        for &connections in &sizes.idle {
-            for (target, baseline) in targets.iter().zip(&mut baselines) {
-                eprintln!("idle: {} with {connections} connections", target.name);
-                let row = scenarios::idle::run(target, connections, baseline, sizes).await;
-                results.take("idle", row.map(|row| vec![row]));
-            }
-        }
-        results.print("idle", "1. idle capacity (subscribed connections held)");
+        run_idle(sizes, targets, results).await;
     }
     if args.wants("latency") {
         for target in targets {
@@ -268,19 +260,15 @@ async fn run_push_scenarios(
             let row = scenarios::private_latency::run(target, sizes).await;
             results.take("private_latency", row.map(|row| vec![row]));
         }
-        results.print(
-            "private_latency",
-            "2. private-event latency (trigger sent -> frame received)",
-        );
+        let title = "2. private-event latency (trigger sent -> frame received)";
+        results.print("private_latency", title);
     }
     if args.wants("fanout") {
         for &subscribers in &sizes.fanout {
             for target in targets {
                 eprintln!("fan-out: {} with {subscribers} subscribers", target.name);
-                results.take(
-                    "fanout",
-                    scenarios::fanout::run(target, subscribers, sizes).await,
-                );
+                let rows = scenarios::fanout::run(target, subscribers, sizes).await;
+                results.take("fanout", rows);
             }
         }
         results.print("fanout", "3. fan-out (one channel, all subscribers)");
@@ -298,63 +286,84 @@ async fn run_push_scenarios(
     Ok(())
 }
 
+async fn run_idle(sizes: &Sizes, targets: &[Target], results: &mut Results) {
+    let mut baselines = vec![None; targets.len()];
+    for &connections in &sizes.idle {
+        for (target, baseline) in targets.iter().zip(&mut baselines) {
+            eprintln!("idle: {} with {connections} connections", target.name);
+            let row = scenarios::idle::run(target, connections, baseline, sizes).await;
+            results.take("idle", row.map(|row| vec![row]));
+        }
+    }
+    results.print("idle", "1. idle capacity (subscribed connections held)");
+}
+
 async fn app_scenarios(args: &RunArgs, sizes: &Sizes, results: &mut Results) -> anyhow::Result<()> {
     let password = args
         .app_password
         .clone()
         .unwrap_or_else(|| SMOKE_PASSWORD.into());
-    let (base, database_url, spawned, _folder) = match (&args.app_url, &args.database_url) {
-        (Some(url), Some(database_url)) => (url.clone(), database_url.clone(), None, None),
-        (None, _) if args.smoke => {
-            let folder =
-                std::env::temp_dir().join(format!("caretaker-bench-{}", std::process::id()));
-            std::fs::create_dir_all(&folder)?;
-            let database_url = format!("sqlite://{}?mode=rwc", folder.join("app.db").display());
-            (
-                Url::parse("http://127.0.0.1")?,
-                database_url,
-                Some(()),
-                Some(TempFolder(folder)),
-            )
-        }
-        _ => bail!("the app scenarios need --app-url and --database-url (or --smoke)"),
-    };
-
+    let place = AppPlace::choose(args)?;
     let seeded = seed::run(SeedArgs {
-        database_url: database_url.clone(),
+        database_url: place.database_url.clone(),
         users: sizes.pages_users,
         tasks: sizes.pages_tasks,
         password: password.clone(),
     })
     .await?;
 
-    let server = match spawned {
-        Some(()) => {
+    let (base, server) = match &place.base {
+        Some(base) => (base.clone(), None),
+        None => {
             let bin = spawned::caretaker_bin(args.caretaker_bin.as_deref())?;
-            Some(spawned::serve(&bin, &database_url).await?)
+            let server = spawned::serve(&bin, &place.database_url).await?;
+            let base = Url::parse(&format!("http://127.0.0.1:{}", server.port))?;
+            (base, Some(server))
         }
-        None => None,
-    };
-    let base = match &server {
-        Some(server) => Url::parse(&format!("http://127.0.0.1:{}", server.port))?,
-        None => base,
     };
 
-    run_app_scenarios(
-        args,
-        sizes,
-        &App {
-            base: &base,
-            seeded: &seeded,
-            password: &password,
-        },
-        results,
-    )
-    .await;
+    let app = App {
+        base: &base,
+        seeded: &seeded,
+        password: &password,
+    };
+    run_app_scenarios(args, sizes, &app, results).await;
     if let Some(server) = server {
         server.stop().await;
     }
     Ok(())
+}
+
+/// Where the app scenarios run: a running app, or (`base` empty) one to
+/// start on a fresh SQLite database in a folder removed afterwards.
+struct AppPlace {
+    base: Option<Url>,
+    database_url: String,
+    _folder: Option<TempFolder>,
+}
+
+impl AppPlace {
+    fn choose(args: &RunArgs) -> anyhow::Result<AppPlace> {
+        match (&args.app_url, &args.database_url) {
+            (Some(url), Some(database_url)) => Ok(AppPlace {
+                base: Some(url.clone()),
+                database_url: database_url.clone(),
+                _folder: None,
+            }),
+            (None, _) if args.smoke => {
+                let name = format!("caretaker-bench-{}", std::process::id());
+                let folder = std::env::temp_dir().join(name);
+                std::fs::create_dir_all(&folder)?;
+                let database = folder.join("app.db");
+                Ok(AppPlace {
+                    base: None,
+                    database_url: format!("sqlite://{}?mode=rwc", database.display()),
+                    _folder: Some(TempFolder(folder)),
+                })
+            }
+            _ => bail!("the app scenarios need --app-url and --database-url (or --smoke)"),
+        }
+    }
 }
 
 /// Pages first: the app scenario goes last, since it needs `POST /tasks`.
