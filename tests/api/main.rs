@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod bench_smoke;
 mod browser;
 mod channels;
 mod channels_support;
