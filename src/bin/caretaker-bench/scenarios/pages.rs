@@ -24,7 +24,7 @@ pub async fn run(app: &App<'_>, sizes: &Sizes) -> anyhow::Result<Vec<Row>> {
         "/tasks".to_string(),
         "/tasks?status=open".to_string(),
         "/tasks?status=open&priority=high".to_string(),
-        format!("/tasks?assignee_id={assignee}&status=open"),
+        format!("/tasks?assignee={assignee}&status=open"),
     ];
     let mut rows = Vec::new();
     let mut ceiling = 0.0;
