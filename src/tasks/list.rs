@@ -574,21 +574,35 @@ pub struct AssigneeLoad {
 }
 
 /// Active work orders per assignee, busiest first.
+///
+/// The counts come from the `tasks_assignee` index alone: the inner query
+/// groups every (assignee, status) pair, and `c.status || ''` keeps SQLite
+/// from pushing the status filter into it, where it would pick the status
+/// index and read every active row instead.
 pub async fn active_per_assignee(pool: &AnyPool) -> AppResult<Vec<AssigneeLoad>> {
     let rows = sqlx::query_as(&format!(
         "SELECT u.id AS user_id, u.name,
-                COUNT(CASE WHEN t.status = 'open' THEN 1 END) AS open,
-                COUNT(CASE WHEN t.status = 'in_progress' THEN 1 END) AS in_progress,
-                COUNT(CASE WHEN t.status = 'on_hold' THEN 1 END) AS on_hold,
-                COUNT(*) AS total
-         FROM tasks t JOIN users u ON u.id = t.assignee_id
-         WHERE t.status IN {ACTIVE_STATUSES}
+                {open} AS open, {in_progress} AS in_progress, {on_hold} AS on_hold,
+                CAST(SUM(c.n) AS BIGINT) AS total
+         FROM (SELECT assignee_id, status, COUNT(*) AS n FROM tasks
+               WHERE assignee_id IS NOT NULL GROUP BY assignee_id, status) c
+         JOIN users u ON u.id = c.assignee_id
+         WHERE c.status || '' IN {ACTIVE_STATUSES}
          GROUP BY u.id, u.name
-         ORDER BY total DESC, u.name, u.id"
+         ORDER BY total DESC, u.name, u.id",
+        open = count_of("open"),
+        in_progress = count_of("in_progress"),
+        on_hold = count_of("on_hold"),
     ))
     .fetch_all(pool)
     .await?;
     Ok(rows)
+}
+
+/// The summed count of one status, as a BIGINT on both databases (a plain
+/// SUM is NUMERIC on PostgreSQL).
+fn count_of(status: &str) -> String {
+    format!("CAST(COALESCE(SUM(CASE WHEN c.status = '{status}' THEN c.n END), 0) AS BIGINT)")
 }
 
 /// The number of work orders assigned to `user_id` in each active status.
