@@ -15,6 +15,9 @@ pub enum AppError {
     LoginRequired,
     #[error("The form expired or did not come from this site. Reload the page and try again.")]
     Csrf,
+    /// A malformed request, such as an unknown filter value in a query string.
+    #[error("{0}")]
+    BadRequest(String),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -47,6 +50,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::LoginRequired => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

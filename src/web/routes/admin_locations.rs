@@ -145,23 +145,8 @@ async fn rename(
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
 
-    match rename_location(&state.db.pool, id.into_inner(), &form.name).await {
-        Ok(()) => {
-            flash(&session, "Renamed.");
-            Ok(redirect("/admin/locations"))
-        }
-        Err(error) => {
-            let error = shown_on_page(error)?;
-            show(
-                &state,
-                &session,
-                &user,
-                NewLocationForm::default(),
-                Some(error),
-            )
-            .await
-        }
-    }
+    let outcome = rename_location(&state.db.pool, id.into_inner(), &form.name).await;
+    after_change(&state, &session, &user, outcome, "Renamed.").await
 }
 
 #[post("/admin/locations/{id}/delete")]
@@ -174,17 +159,30 @@ async fn delete(
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
 
-    match delete_location(&state.db.pool, id.into_inner()).await {
+    let outcome = delete_location(&state.db.pool, id.into_inner()).await;
+    after_change(&state, &session, &user, outcome, "Deleted.").await
+}
+
+/// Back to the tree with `done` flashed, or the tree again with the reason a
+/// change was refused.
+async fn after_change(
+    state: &AppState,
+    session: &Session,
+    user: &CurrentUser,
+    outcome: AppResult<()>,
+    done: &str,
+) -> AppResult<HttpResponse> {
+    match outcome {
         Ok(()) => {
-            flash(&session, "Deleted.");
+            flash(session, done);
             Ok(redirect("/admin/locations"))
         }
         Err(error) => {
             let error = shown_on_page(error)?;
             show(
-                &state,
-                &session,
-                &user,
+                state,
+                session,
+                user,
                 NewLocationForm::default(),
                 Some(error),
             )

@@ -1,18 +1,18 @@
 //! The list of work orders with its filters, and its CSV export.
 
 use actix_session::Session;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::accounts::{list_assignable, User};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::locations::{list_with_paths, LocationPath};
 use crate::tasks::list::{
     list_all, list_page, to_csv, BadFilter, SortOrder, TaskFilter, TaskPage, Viewer,
 };
 use crate::tasks::{Priority, Status};
-use crate::web::pages::{error_page, render, Layout};
+use crate::web::pages::{render, Layout};
 use crate::web::{AppState, CurrentUser};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,19 +54,21 @@ fn viewer(user: &CurrentUser) -> Viewer {
     }
 }
 
-/// The filter in the query string, checked against the known locations.
-fn read_filter(req: &HttpRequest, locations: &[LocationPath]) -> Result<TaskFilter, BadFilter> {
-    let filter = TaskFilter::parse(req.query_string())?;
+/// The filter in the query string, checked against the known locations; a
+/// bad value is a 400 that names it.
+fn read_filter(req: &HttpRequest, locations: &[LocationPath]) -> AppResult<TaskFilter> {
+    let filter = TaskFilter::parse(req.query_string()).map_err(bad_request)?;
     if let Some(id) = filter.location {
         if !locations.iter().any(|location| location.id == id) {
-            return Err(BadFilter(format!("There is no location with id {id}.")));
+            let message = format!("There is no location with id {id}.");
+            return Err(AppError::BadRequest(message));
         }
     }
     Ok(filter)
 }
 
-fn bad_filter(error: BadFilter) -> HttpResponse {
-    error_page(StatusCode::BAD_REQUEST, &error.to_string())
+fn bad_request(error: BadFilter) -> AppError {
+    AppError::BadRequest(error.to_string())
 }
 
 #[get("/tasks")]
@@ -78,10 +80,7 @@ async fn task_list(
 ) -> AppResult<HttpResponse> {
     let pool = &state.db.pool;
     let locations = list_with_paths(pool).await?;
-    let filter = match read_filter(&req, &locations) {
-        Ok(filter) => filter,
-        Err(error) => return Ok(bad_filter(error)),
-    };
+    let filter = read_filter(&req, &locations)?;
 
     let list = list_page(pool, viewer(&user), &filter).await?;
     let people = if user.role().manages_tasks() {
@@ -111,10 +110,7 @@ async fn task_csv(
 ) -> AppResult<HttpResponse> {
     let pool = &state.db.pool;
     let locations = list_with_paths(pool).await?;
-    let filter = match read_filter(&req, &locations) {
-        Ok(filter) => filter,
-        Err(error) => return Ok(bad_filter(error)),
-    };
+    let filter = read_filter(&req, &locations)?;
 
     let rows = list_all(pool, viewer(&user), &filter).await?;
     Ok(HttpResponse::Ok()
