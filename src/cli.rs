@@ -98,6 +98,7 @@ async fn serve_channels(settings: &Settings) -> anyhow::Result<()> {
     let listener = TcpListener::bind(&settings.addr)
         .with_context(|| format!("cannot listen on {}", settings.addr))?;
     tracing::info!(addr = %listener.local_addr()?, "push server is serving");
+    crate::startup::listen_for_sockets(settings, &hub)?;
     let server = crate::channels::serve_standalone(listener, hub.clone())?;
     crate::startup::stop_on_signal(server.handle(), Some(hub));
     server

@@ -21,6 +21,9 @@ pub struct Settings {
 /// `None` keeps the server's default.
 #[derive(Clone, Debug, Default)]
 pub struct PushServerSettings {
+    /// Address of the push server's own socket listener; unset, sockets are
+    /// served by the web server at `/app/{key}` only.
+    pub socket_addr: Option<String>,
     pub max_connections: Option<usize>,
     pub max_message_bytes: Option<usize>,
     pub client_events: Option<bool>,
@@ -88,6 +91,7 @@ fn pusher_from_env() -> anyhow::Result<PusherSettings> {
 
 fn push_server_from_env() -> anyhow::Result<PushServerSettings> {
     Ok(PushServerSettings {
+        socket_addr: var("CARETAKER_PUSH_ADDR"),
         max_connections: number("CARETAKER_PUSH_MAX_CONNECTIONS")?,
         max_message_bytes: number("CARETAKER_PUSH_MAX_MESSAGE_BYTES")?,
         client_events: var("CARETAKER_PUSH_CLIENT_EVENTS")

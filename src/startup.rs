@@ -26,6 +26,7 @@ const SESSION_DAYS: i64 = 14;
 
 pub struct Application {
     port: u16,
+    push_port: Option<u16>,
     server: Server,
 }
 
@@ -39,12 +40,22 @@ impl Application {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let server = serve(listener, &settings, db).await?;
-        Ok(Application { port, server })
+        let (server, push_port) = serve(listener, &settings, db).await?;
+        Ok(Application {
+            port,
+            push_port,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the push server's own socket listener, when
+    /// `CARETAKER_PUSH_ADDR` asked for one.
+    pub fn push_port(&self) -> Option<u16> {
+        self.push_port
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -52,11 +63,22 @@ impl Application {
     }
 }
 
-async fn serve(listener: TcpListener, settings: &Settings, db: Db) -> anyhow::Result<Server> {
+async fn serve(
+    listener: TcpListener,
+    settings: &Settings,
+    db: Db,
+) -> anyhow::Result<(Server, Option<u16>)> {
     let key = cookie_key(settings, &db).await?;
     let credentials = pusher_credentials(settings, &db).await?;
-    let push_client = push_client_config(settings, &credentials);
+    let mut push_client = push_client_config(settings, &credentials);
     let (push, hub) = push_layer(settings, credentials)?;
+    let push_port = match &hub {
+        Some(hub) => listen_for_sockets(settings, hub)?,
+        None => None,
+    };
+    if let Some(port) = push_port {
+        push_client.port = port;
+    }
     spawn_session_sweeper(db.clone());
 
     let state = web::Data::new(AppState {
@@ -84,7 +106,25 @@ async fn serve(listener: TcpListener, settings: &Settings, db: Db) -> anyhow::Re
     .run();
 
     stop_on_signal(server.handle(), hub);
-    Ok(server)
+    Ok((server, push_port))
+}
+
+/// Starts the push server's own socket listener when `CARETAKER_PUSH_ADDR`
+/// is set, and returns its port.
+pub fn listen_for_sockets(settings: &Settings, hub: &Hub) -> anyhow::Result<Option<u16>> {
+    let Some(addr) = &settings.push_server.socket_addr else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr)
+        .and_then(|listener| {
+            listener.set_nonblocking(true)?;
+            tokio::net::TcpListener::from_std(listener)
+        })
+        .with_context(|| format!("cannot listen for push sockets on {addr}"))?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(channels::serve_sockets(listener, hub.clone()));
+    tracing::info!(port, "push sockets are served on their own port");
+    Ok(Some(port))
 }
 
 /// The embedded push server, or a client of an external one when

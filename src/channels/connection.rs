@@ -101,6 +101,18 @@ impl Connection {
         &self.outbox
     }
 
+    /// Acts on a passed liveness deadline: queues a ping after the client's
+    /// silence, or gives the close code once it stayed silent after one.
+    pub fn check_liveness(&self, liveness: &mut Liveness, now: Instant) -> Option<u16> {
+        match liveness.on_deadline(now)? {
+            LivenessAction::SendPing => {
+                self.outbox.send(frames::ping());
+                None
+            }
+            LivenessAction::Close => Some(codes::PONG_NOT_RECEIVED),
+        }
+    }
+
     /// Handles one text message from the client.
     pub fn handle_text(&mut self, text: &str) {
         let limit = self.hub.config().max_message_bytes;
@@ -356,6 +368,14 @@ impl RateWindow {
         }
         self.count += 1;
         self.count <= self.per_second
+    }
+}
+
+/// Why a socket was refused after the upgrade, for its close frame.
+pub fn refusal_reason(code: u16) -> String {
+    match code {
+        codes::OVER_CAPACITY => "Over connection capacity".into(),
+        _ => "Server is restarting, reconnect".into(),
     }
 }
 

@@ -30,19 +30,26 @@
 //! # }
 //! ```
 //!
+//! Sockets can also be served on a port of their own with
+//! [`serve_sockets`], which holds each idle socket in far less memory than
+//! the web server does.
+//!
 //! Presence membership and channel counts are per node (see [`Hub`]).
 
 mod config;
 mod connection;
 mod fanout;
 mod frames;
+mod handshake;
 mod http_api;
 mod hub;
+mod listener;
 mod names;
 mod shards;
 mod socket;
 mod webhooks;
 mod websocket;
+mod wire;
 
 use std::net::TcpListener;
 
@@ -54,6 +61,7 @@ pub use fanout::{Fanout, FanoutError};
 pub use frames::codes;
 pub use http_api::ApiError;
 pub use hub::{ChannelInfo, Hub, HubError, TriggerEvent};
+pub use listener::serve_sockets;
 pub use names::{is_valid_channel_name, ChannelKind};
 pub use socket::{Frame, SocketId};
 pub use webhooks::WebhookEvent;

@@ -7,8 +7,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use tokio::time::{sleep_until, Instant};
 
-use super::connection::{check_handshake, Connection, Liveness, LivenessAction};
-use super::frames::{self, codes};
+use super::connection::{check_handshake, refusal_reason, Connection, Liveness};
+use super::frames;
 use super::hub::Hub;
 use super::socket::Frame;
 
@@ -37,13 +37,6 @@ pub async fn connect(
         }
     }
     Ok(response)
-}
-
-fn refusal_reason(code: u16) -> String {
-    match code {
-        codes::OVER_CAPACITY => "Over connection capacity".into(),
-        _ => "Server is restarting, reconnect".into(),
-    }
 }
 
 /// Frames above the engine's limit still reach it (so it can answer with a
@@ -136,13 +129,8 @@ async fn receive(
 }
 
 fn check_liveness(liveness: &mut Liveness, connection: &Connection) -> Step {
-    match liveness.on_deadline(Instant::now()) {
-        Some(LivenessAction::SendPing) => connection.outbox().send(frames::ping()),
-        Some(LivenessAction::Close) => {
-            let reason = close_reason(codes::PONG_NOT_RECEIVED, "Pong reply not received".into());
-            return Step::Stop(Some(reason));
-        }
-        None => {}
+    match connection.check_liveness(liveness, Instant::now()) {
+        Some(code) => Step::Stop(Some(close_reason(code, "Pong reply not received".into()))),
+        None => Step::Continue,
     }
-    Step::Continue
 }

@@ -28,9 +28,12 @@ pub fn secret() -> SecretString {
     SecretString::from(SECRET)
 }
 
+/// A push server as `caretaker channels` runs it: the HTTP API (and the
+/// mounted socket route) on `port`, its own socket listener on `ws_port`.
 pub struct TestServer {
     pub hub: Hub,
     pub port: u16,
+    pub ws_port: u16,
 }
 
 impl TestServer {
@@ -44,10 +47,20 @@ impl TestServer {
         let hub = Hub::new(config, fanout);
         let server = channels::serve_standalone(listener, hub.clone()).unwrap();
         tokio::spawn(server);
-        Self { hub, port }
+
+        let socket_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ws_port = socket_listener.local_addr().unwrap().port();
+        tokio::spawn(channels::serve_sockets(socket_listener, hub.clone()));
+        Self { hub, port, ws_port }
     }
 
+    /// A socket URL on the push server's own listener.
     pub fn ws_url(&self, key: &str, query: &str) -> String {
+        format!("ws://127.0.0.1:{}/app/{key}?{query}", self.ws_port)
+    }
+
+    /// A socket URL on the route mounted in the web server.
+    pub fn mounted_ws_url(&self, key: &str, query: &str) -> String {
         format!("ws://127.0.0.1:{}/app/{key}?{query}", self.port)
     }
 

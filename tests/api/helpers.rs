@@ -18,6 +18,8 @@ use reqwest::StatusCode;
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The push server's own socket port, when the settings asked for one.
+    pub push_port: Option<u16>,
     pub db: Db,
     _database: TestDatabase,
 }
@@ -32,8 +34,13 @@ pub struct TestUser {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `adjust` has changed its settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await;
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database.url.clone(),
         addr: "127.0.0.1:0".into(),
         secret: None,
@@ -43,8 +50,11 @@ pub async fn spawn_app() -> TestApp {
         redis_url: None,
     };
 
+    adjust(&mut settings);
+
     let app = Application::build(settings).await.expect("the app starts");
     let port = app.port();
+    let push_port = app.push_port();
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&database.url)
         .await
@@ -53,6 +63,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        push_port,
         db,
         _database: database,
     }

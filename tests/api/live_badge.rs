@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::channels::node_clients::{node_missing, NodeScript};
-use crate::helpers::{spawn_app, TestApp, TestClient, TestUser};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, TestClient, TestUser};
 
 async fn app_key(app: &TestApp) -> String {
     sqlx::query_scalar("SELECT value FROM app_settings WHERE name = 'pusher_app_key'")
@@ -29,8 +29,10 @@ async fn connect_badge_client(
         "caretaker_session={}",
         client.cookie("caretaker_session").unwrap()
     );
+    let ws_port = app.push_port.unwrap_or(app.port);
     let env = [
         ("APP_PORT", app.port.to_string()),
+        ("WS_PORT", ws_port.to_string()),
         ("APP_KEY", app_key(app).await),
         ("COOKIE", cookie),
         ("CSRF_TOKEN", client.csrf_token().await),
@@ -137,4 +139,32 @@ async fn deactivating_a_user_closes_their_live_connection() {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn pages_name_the_socket_port_of_their_own_and_the_badge_arrives_through_it() {
+    if node_missing() {
+        return;
+    }
+    let app = spawn_app_with(|settings| {
+        settings.push_server.socket_addr = Some("127.0.0.1:0".into());
+    })
+    .await;
+    let push_port = app.push_port.expect("a socket listener was asked for");
+    let (_, manager) = app.logged_in(Role::Manager).await;
+    let (staff_user, staff) = app.logged_in(Role::Staff).await;
+    let mut badge = connect_badge_client(&app, &staff_user, &staff, "private-0").await;
+
+    let dashboard = staff.get("/").await;
+    assign_new_work_order(&manager, "Check the boiler pressure", &staff_user).await;
+    let notification = next_notification(&mut badge).await;
+
+    assert_ne!(push_port, app.port);
+    assert!(
+        dashboard.contains(&format!("data-pusher-port=\"{push_port}\"")),
+        "{}",
+        dashboard.body
+    );
+    assert_eq!(notification["message"], "+1");
+    assert_eq!(notification["unread"], 1);
 }

@@ -1,7 +1,8 @@
 // A logged-in user's pusher-js client against a running Caretaker app: it
 // is authorized through the app's own /pusher_auth and /pusher_user_auth
 // with the user's session cookie, as a browser page would be.
-// Environment: APP_PORT, APP_KEY, COOKIE, CSRF_TOKEN, USER_ID, FORBIDDEN_CHANNEL.
+// Environment: APP_PORT, APP_KEY, COOKIE, CSRF_TOKEN, USER_ID, FORBIDDEN_CHANNEL, and
+// WS_PORT when sockets are served on a port of their own.
 // Prints one JSON object per line: {"ready": socketId} once subscribed and
 // signed in, {"refused": channel} when the forbidden channel fails,
 // {"denied": channel, "status": n} when an auth endpoint refuses,
@@ -33,7 +34,7 @@ function endpoint(path) {
 const pusher = new Pusher(process.env.APP_KEY, {
   cluster: "caretaker",
   wsHost: "127.0.0.1",
-  wsPort: Number(process.env.APP_PORT),
+  wsPort: Number(process.env.WS_PORT || process.env.APP_PORT),
   forceTLS: false,
   enabledTransports: ["ws"],
   channelAuthorization: { customHandler: endpoint("/pusher_auth") },

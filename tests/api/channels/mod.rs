@@ -5,5 +5,6 @@ mod presence;
 mod protocol;
 mod push;
 mod redis_fanout;
+mod socket_listener;
 mod standalone;
 mod webhooks;

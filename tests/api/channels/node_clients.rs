@@ -106,7 +106,7 @@ async fn pusher_js_subscribes_to_public_and_private_channels_and_receives_events
     let mut script = NodeScript::spawn(
         "pusher_js_client.mjs",
         &[
-            ("WS_PORT", server.port.to_string()),
+            ("WS_PORT", server.ws_port.to_string()),
             ("APP_KEY", KEY.to_string()),
             (
                 "AUTH_URL",
@@ -207,7 +207,7 @@ async fn pusher_js_clients_meet_on_a_presence_channel_and_exchange_a_client_even
     let mut script = NodeScript::spawn(
         "pusher_js_presence.mjs",
         &[
-            ("WS_PORT", server.port.to_string()),
+            ("WS_PORT", server.ws_port.to_string()),
             ("APP_KEY", KEY.to_string()),
             (
                 "AUTH_URL",

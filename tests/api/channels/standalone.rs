@@ -10,21 +10,28 @@ use serde_json::json;
 use super::node_clients::{node_missing, spawn_auth_endpoint, NodeScript};
 use crate::channels_support::{Client, Ending, APP_ID, KEY, SECRET};
 
+/// The binary with its HTTP API on `port` and its sockets on `ws_port`.
 struct StandaloneServer {
     process: Child,
     port: u16,
+    ws_port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl StandaloneServer {
     async fn start() -> StandaloneServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let (port, ws_port) = (free_port(), free_port());
         let process = Command::new(env!("CARGO_BIN_EXE_caretaker"))
             .arg("channels")
             .env("CARETAKER_ADDR", format!("127.0.0.1:{port}"))
+            .env("CARETAKER_PUSH_ADDR", format!("127.0.0.1:{ws_port}"))
             .env("PUSHER_APP_ID", APP_ID)
             .env("PUSHER_APP_KEY", KEY)
             .env("PUSHER_APP_SECRET", SECRET)
@@ -35,15 +42,20 @@ impl StandaloneServer {
             .unwrap();
         crate::browser::wait_until("caretaker channels to listen", || async move {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && std::net::TcpStream::connect(("127.0.0.1", ws_port)).is_ok()
         })
         .await;
-        StandaloneServer { process, port }
+        StandaloneServer {
+            process,
+            port,
+            ws_port,
+        }
     }
 
     async fn client(&self) -> Client {
         let url = format!(
             "ws://127.0.0.1:{}/app/{KEY}?protocol=7&client=rust-test&version=1.0",
-            self.port
+            self.ws_port
         );
         Client::connect(&url).await
     }
@@ -74,7 +86,7 @@ async fn the_standalone_server_serves_pusher_js_and_the_official_server_library(
     let mut browser_side = NodeScript::spawn(
         "pusher_js_client.mjs",
         &[
-            ("WS_PORT", server.port.to_string()),
+            ("WS_PORT", server.ws_port.to_string()),
             ("APP_KEY", KEY.to_string()),
             (
                 "AUTH_URL",
