@@ -267,13 +267,59 @@ impl TaskRow {
     }
 }
 
-/// One page of the list and where it sits among all matches.
+/// One page of the list and where it sits among the matches.
+///
+/// Matches are counted only a few pages past the one shown, so a filter
+/// matching most of a large facility costs no more than a narrow one; when
+/// the count stops short, `total` and `pages` are lower bounds.
 #[derive(Debug)]
 pub struct TaskPage {
     pub rows: Vec<TaskRow>,
     pub total: i64,
+    pub total_is_exact: bool,
     pub page: i64,
     pub pages: i64,
+}
+
+impl TaskPage {
+    /// "120 work orders match." or "More than 1,050 work orders match."
+    pub fn match_text(&self) -> String {
+        let noun = if self.total == 1 {
+            "work order matches"
+        } else {
+            "work orders match"
+        };
+        match self.total_is_exact {
+            true => format!("{} {noun}.", thousands(self.total)),
+            false => format!("More than {} work orders match.", thousands(self.total)),
+        }
+    }
+
+    /// "Page 2 of 3", or "Page 2 of 22 or more" when the count stopped short.
+    pub fn position_text(&self) -> String {
+        let more = if self.total_is_exact { "" } else { " or more" };
+        format!("Page {} of {}{more}", self.page, self.pages)
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages || !self.total_is_exact
+    }
+}
+
+/// 1050 as "1,050".
+fn thousands(number: i64) -> String {
+    let digits = number.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if number < 0 {
+        grouped.insert(0, '-');
+    }
+    grouped
 }
 
 /// Today as the tables store due dates, `YYYY-MM-DD` in UTC.
@@ -428,9 +474,10 @@ async fn fetch_rows(
     Ok(query.fetch_all(pool).await?)
 }
 
-async fn count_rows(pool: &AnyPool, conditions: Conditions) -> AppResult<i64> {
+/// The number of matching rows, but counting stops at `cap`.
+async fn count_rows_up_to(pool: &AnyPool, conditions: Conditions, cap: i64) -> AppResult<i64> {
     let sql = format!(
-        "{} SELECT COUNT(*) FROM tasks t WHERE {}",
+        "{} SELECT COUNT(*) FROM (SELECT 1 FROM tasks t WHERE {} LIMIT {cap}) matching",
         conditions.cte,
         conditions.where_clause()
     );
@@ -477,13 +524,19 @@ fn task_row(row: TaskRowData, paths: &HashMap<i64, String>, today: &str) -> AppR
     })
 }
 
+/// How many pages past the one shown the pager counts.
+const PAGES_COUNTED_AHEAD: i64 = 20;
+
 /// The page `filter.page` of the list, `PAGE_SIZE` rows at most.
 ///
 /// Pages are counted by offset, so a very deep page reads past every row
 /// before it.
 pub async fn list_page(pool: &AnyPool, viewer: Viewer, filter: &TaskFilter) -> AppResult<TaskPage> {
-    let total = count_rows(pool, Conditions::build(viewer, filter)).await?;
     let offset = (filter.page - 1) * PAGE_SIZE;
+    let cap = offset + PAGE_SIZE * (1 + PAGES_COUNTED_AHEAD) + 1;
+    let counted = count_rows_up_to(pool, Conditions::build(viewer, filter), cap).await?;
+    let total_is_exact = counted < cap;
+    let total = counted.min(cap - 1);
     let limit = Some((PAGE_SIZE, offset));
 
     let data = fetch_rows(
@@ -496,6 +549,7 @@ pub async fn list_page(pool: &AnyPool, viewer: Viewer, filter: &TaskFilter) -> A
     Ok(TaskPage {
         rows: into_rows(pool, data).await?,
         total,
+        total_is_exact,
         page: filter.page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
     })
@@ -652,6 +706,15 @@ mod tests {
 
         assert_eq!(again, filter);
         assert_eq!(filter.search, "leak %");
+    }
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1050), "1,050");
+        assert_eq!(thousands(100000), "100,000");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub async fn insert_location(app: &TestApp, parent: Option<i64>, kind: &str, nam
 }
 
 /// The work-order titles in the list, top to bottom.
-fn listed_titles(body: &str) -> Vec<String> {
+pub fn listed_titles(body: &str) -> Vec<String> {
     body.split(r#"<td><a href="/tasks/"#)
         .skip(1)
         .filter_map(|rest| {
@@ -349,7 +349,8 @@ async fn pages_hold_fifty_rows_and_their_links_keep_the_filters() {
     let first_titles = listed_titles(&first.body);
     assert_eq!(first_titles.len(), 50);
     assert_eq!(first_titles[0], "Urgent job 001");
-    assert!(first.contains("120 work order(s) match"));
+    assert!(first.contains("120 work orders match."));
+    assert!(first.contains("Page 1 of 3"));
     assert_eq!(
         link(&first.body, "next").unwrap(),
         "/tasks?priority=urgent&sort=title&page=2"
@@ -363,6 +364,43 @@ async fn pages_hold_fifty_rows_and_their_links_keep_the_filters() {
         "/tasks?priority=urgent&sort=title&page=2"
     );
     assert_eq!(link(&third.body, "next"), None);
+}
+
+#[tokio::test]
+async fn a_huge_match_is_counted_only_some_pages_ahead() {
+    let app = spawn_app().await;
+    let (manager, client) = app.logged_in(Role::Manager).await;
+    insert_many_tasks(&app, manager.id, 1_100).await;
+
+    let first = client.get("/tasks").await;
+    let twenty_first = client.get("/tasks?page=21").await;
+    let last = client.get("/tasks?page=22").await;
+
+    assert_eq!(listed_titles(&first.body)[0], "Bulk job 1100");
+    assert!(first.contains("More than 1,050 work orders match."));
+    assert!(first.contains("Page 1 of 21 or more"));
+    assert_eq!(link(&first.body, "next").unwrap(), "/tasks?page=2");
+    assert!(twenty_first.contains("1,100 work orders match."));
+    assert!(twenty_first.contains("Page 21 of 22"));
+    assert_eq!(listed_titles(&last.body).len(), 50);
+    assert_eq!(listed_titles(&last.body)[49], "Bulk job 1");
+    assert_eq!(link(&last.body, "next"), None);
+}
+
+/// Adds `count` open work orders titled "Bulk job 1" to "Bulk job {count}"
+/// in one statement.
+async fn insert_many_tasks(app: &TestApp, created_by: i64, count: i64) {
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+         INSERT INTO tasks (title, description, priority, status, created_by,
+                            created_at, updated_at)
+         SELECT 'Bulk job ' || i, '', 'normal', 'open', $2, 0, 0 FROM n",
+    )
+    .bind(count)
+    .bind(created_by)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
 }
 
 /// The address of the page link with `rel`, as a browser would follow it.
