@@ -5,7 +5,7 @@ use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::migrate::{Migrate, Migrator};
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -51,6 +51,7 @@ impl Db {
 
         let pool = AnyPoolOptions::new()
             .max_connections(pool_size(backend))
+            .after_connect(move |conn, _| Box::pin(tune_connection(conn, backend)))
             .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(&url)
             .await
@@ -142,6 +143,16 @@ fn backend_of(url: &str) -> anyhow::Result<Backend> {
 fn with_query(url: &str, pair: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}{pair}")
+}
+
+/// In WAL mode, `synchronous = NORMAL` still leaves the file consistent
+/// after a crash (a power cut may lose the last commits), and a commit no
+/// longer waits for the disk.
+async fn tune_connection(conn: &mut AnyConnection, backend: Backend) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+    }
+    Ok(())
 }
 
 /// SQLite serialises writers anyway; a small pool avoids lock contention.
