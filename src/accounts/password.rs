@@ -1,9 +1,33 @@
 //! argon2id password hashing, run off the async threads.
 
+use std::sync::LazyLock;
+
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+/// Each hash fills 19 MiB; running more at once than there are cores makes
+/// none of them finish sooner, so a burst of logins waits here instead of
+/// multiplying that memory.
+static HASHING_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Semaphore::new(cores)
+});
+
+/// Runs one argon2 computation on a blocking thread once a slot is free.
+async fn run_hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _slot = HASHING_SLOTS
+        .acquire()
+        .await
+        .context("the hashing slots are closed")?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .context("the hashing task panicked")
+}
 
 /// A password that met the length rules.
 pub struct Password(SecretString);
@@ -31,22 +55,21 @@ impl Password {
 }
 
 pub async fn hash_password(password: Password) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    run_hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.expose().as_bytes(), &salt)
             .map(|hash| hash.to_string())
             .map_err(|error| anyhow::anyhow!("cannot hash a password: {error}"))
     })
-    .await
-    .context("the hashing task panicked")?
+    .await?
 }
 
 /// Checks `candidate` against `stored_hash`. With no stored hash (unknown
 /// account) it still spends the time of one verification, so response times
 /// do not reveal which accounts exist.
 pub async fn verify_password(candidate: SecretString, stored_hash: Option<String>) -> bool {
-    let result = tokio::task::spawn_blocking(move || {
+    let result = run_hashing(move || {
         let hash = stored_hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
