@@ -1,5 +1,6 @@
 //! A logged-in browser-like client of the app: session cookie, CSRF token
-//! from `<meta name="csrf-token">`, user id and push key from the page body.
+//! from `<meta name="csrf-token">`, user id and push key and port from the
+//! page body.
 
 use anyhow::{bail, Context};
 use reqwest::header::{COOKIE, SET_COOKIE};
@@ -15,6 +16,8 @@ pub struct WebSession {
     pub csrf: String,
     pub user_id: String,
     pub pusher_key: String,
+    /// The port the page's pusher-js connects to.
+    pub pusher_port: u16,
 }
 
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
@@ -55,6 +58,7 @@ impl WebSession {
             csrf: String::new(),
             user_id: String::new(),
             pusher_key: String::new(),
+            pusher_port: 0,
         };
         session.read_layout().await?;
         Ok(session)
@@ -69,6 +73,9 @@ impl WebSession {
         self.csrf = meta_csrf(&html).context("the dashboard has no CSRF token")?;
         self.user_id = body_attribute(&html, "data-user-id").context("no data-user-id")?;
         self.pusher_key = body_attribute(&html, "data-pusher-key").context("no data-pusher-key")?;
+        self.pusher_port = body_attribute(&html, "data-pusher-port")
+            .and_then(|port| port.parse().ok())
+            .context("no data-pusher-port")?;
         Ok(())
     }
 

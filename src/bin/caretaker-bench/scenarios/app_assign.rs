@@ -100,7 +100,8 @@ async fn open_sockets(
     count: usize,
     seen: mpsc::UnboundedSender<Seen>,
 ) -> anyhow::Result<JoinSet<()>> {
-    let server = app_socket_addr(base).await?;
+    let port = staff.first().context("no staff session")?.pusher_port;
+    let server = app_socket_addr(base, port).await?;
     let scheme = if base.scheme() == "https" {
         "wss"
     } else {
@@ -124,9 +125,14 @@ async fn open_sockets(
     Ok(sockets)
 }
 
-async fn app_socket_addr(base: &Url) -> anyhow::Result<SocketAddr> {
+/// Where the page's sockets go: the app's host, on the port the page names
+/// or, when it names none (0), the app's own port.
+async fn app_socket_addr(base: &Url, port: u16) -> anyhow::Result<SocketAddr> {
     let host = base.host_str().context("the app URL has no host")?;
-    let port = base.port_or_known_default().unwrap_or(80);
+    let port = match port {
+        0 => base.port_or_known_default().unwrap_or(80),
+        named => named,
+    };
     tokio::net::lookup_host((host, port))
         .await?
         .find(SocketAddr::is_ipv4)
