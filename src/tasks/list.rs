@@ -629,20 +629,18 @@ pub struct AssigneeLoad {
 
 /// Active work orders per assignee, busiest first.
 ///
-/// The counts come from the `tasks_assignee` index alone: the inner query
-/// groups every (assignee, status) pair, and `c.status || ''` keeps SQLite
-/// from pushing the status filter into it, where it would pick the status
-/// index and read every active row instead.
+/// The counts come from `assignee_task_counts`, which triggers keep current
+/// as work orders are created, reassigned and moved between statuses.
 pub async fn active_per_assignee(pool: &AnyPool) -> AppResult<Vec<AssigneeLoad>> {
     let rows = sqlx::query_as(&format!(
         "SELECT u.id AS user_id, u.name,
                 {open} AS open, {in_progress} AS in_progress, {on_hold} AS on_hold,
                 CAST(SUM(c.n) AS BIGINT) AS total
-         FROM (SELECT assignee_id, status, COUNT(*) AS n FROM tasks
-               WHERE assignee_id IS NOT NULL GROUP BY assignee_id, status) c
+         FROM assignee_task_counts c
          JOIN users u ON u.id = c.assignee_id
-         WHERE c.status || '' IN {ACTIVE_STATUSES}
+         WHERE c.status IN {ACTIVE_STATUSES}
          GROUP BY u.id, u.name
+         HAVING SUM(c.n) > 0
          ORDER BY total DESC, u.name, u.id",
         open = count_of("open"),
         in_progress = count_of("in_progress"),

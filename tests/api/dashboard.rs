@@ -15,6 +15,16 @@ fn section<'a>(body: &'a str, id: &str) -> &'a str {
     &body[start..end]
 }
 
+/// The open, in progress, on hold and total cells of a person's load row.
+fn load_cells<'a>(load: &'a str, name: &str) -> Vec<&'a str> {
+    let row = &load[load.find(name).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    row.split(r#"<td class="num">"#)
+        .skip(1)
+        .map(|cell| &cell[..cell.find('<').unwrap()])
+        .collect()
+}
+
 #[tokio::test]
 async fn staff_see_their_open_work_by_status_and_what_is_overdue() {
     let app = spawn_app().await;
@@ -89,16 +99,49 @@ async fn managers_also_see_active_work_per_person_and_the_unassigned() {
     let page = client.get("/").await;
 
     let load = section(&page.body, "team-load");
-    let dana_row = &load[load.find(&dana.name).unwrap()..];
-    let dana_row = &dana_row[..dana_row.find("</tr>").unwrap()];
-    let cells: Vec<&str> = dana_row
-        .split(r#"<td class="num">"#)
-        .skip(1)
-        .map(|cell| &cell[..cell.find('<').unwrap()])
-        .collect();
-    assert_eq!(cells, ["2", "0", "1", "3"]);
+    assert_eq!(load_cells(load, &dana.name), ["2", "0", "1", "3"]);
     assert!(!load.contains(&eli.name), "Eli has nothing active");
     let unassigned = section(&page.body, "unassigned");
     assert!(unassigned.contains("Up for grabs"));
     assert!(!unassigned.contains("Dropped"));
+}
+
+#[tokio::test]
+async fn the_team_load_follows_reassignments_and_status_changes() {
+    let app = spawn_app().await;
+    let (manager, client) = app.logged_in(Role::Manager).await;
+    let dana = app.add_user(Role::Staff).await;
+    let eli = app.add_user(Role::Staff).await;
+    let mut tasks = Vec::new();
+    for title in ["Paint", "Sweep", "Oil hinges"] {
+        let spec = TaskSpec::new(title).assignee(dana.id);
+        tasks.push(insert_task(&app, manager.id, spec).await);
+    }
+
+    let to_eli = client
+        .post_form(
+            &format!("/tasks/{}/assign", tasks[0]),
+            &[("assignee_id", &eli.id.to_string())],
+        )
+        .await;
+    let started = client
+        .post_form(
+            &format!("/tasks/{}/status", tasks[1]),
+            &[("status", "in_progress")],
+        )
+        .await;
+    let finished = client
+        .post_form(
+            &format!("/tasks/{}/status", tasks[2]),
+            &[("status", "done")],
+        )
+        .await;
+    let page = client.get("/").await;
+
+    for answer in [&to_eli, &started, &finished] {
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    }
+    let load = section(&page.body, "team-load");
+    assert_eq!(load_cells(load, &dana.name), ["0", "1", "0", "1"]);
+    assert_eq!(load_cells(load, &eli.name), ["1", "0", "0", "1"]);
 }
