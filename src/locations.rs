@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AnyPool, FromRow};
+use serde::Deserialize;
+use sqlx::AnyPool;
 
-use crate::db::now;
+use crate::db::{json_rows_query, now, parse_json_rows, Backend};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +60,7 @@ impl LocationKind {
     }
 }
 
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug, Deserialize)]
 struct LocationRow {
     id: i64,
     parent_id: Option<i64>,
@@ -82,10 +83,11 @@ pub struct LocationPath {
 /// Every location in tree order (each parent before its children, siblings
 /// by name), with its path.
 pub async fn list_with_paths(pool: &AnyPool) -> AppResult<Vec<LocationPath>> {
-    let rows: Vec<LocationRow> =
-        sqlx::query_as("SELECT id, parent_id, kind, name FROM locations ORDER BY name, id")
-            .fetch_all(pool)
-            .await?;
+    let query = "SELECT id, parent_id, kind, name FROM locations ORDER BY name, id";
+    let columns = ["id", "parent_id", "kind", "name"];
+    let sql = json_rows_query(Backend::of(pool), query, &columns);
+    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
+    let rows: Vec<LocationRow> = parse_json_rows(&json)?;
 
     let mut children: HashMap<Option<i64>, Vec<LocationRow>> = HashMap::new();
     for row in rows {

@@ -1,12 +1,13 @@
 //! Queries on the users table.
 
+use serde::Deserialize;
 use sqlx::{AnyPool, FromRow};
 
 use super::{EmailAddress, PersonName, Role};
-use crate::db::now;
+use crate::db::{json_rows_query, now, parse_json_rows, Backend};
 use crate::error::{AppError, AppResult};
 
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug, FromRow, Deserialize)]
 struct UserRow {
     id: i64,
     email: String,
@@ -104,11 +105,12 @@ pub async fn list_users(pool: &AnyPool) -> AppResult<Vec<User>> {
 
 /// Active users who can be given work, by name.
 pub async fn list_assignable(pool: &AnyPool) -> AppResult<Vec<User>> {
-    let rows: Vec<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE deactivated_at IS NULL ORDER BY name, id"
-    ))
-    .fetch_all(pool)
-    .await?;
+    let query =
+        format!("SELECT {USER_COLUMNS} FROM users WHERE deactivated_at IS NULL ORDER BY name, id");
+    let columns = ["id", "email", "name", "role", "deactivated_at"];
+    let sql = json_rows_query(Backend::of(pool), &query, &columns);
+    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
+    let rows: Vec<UserRow> = parse_json_rows(&json)?;
     rows.into_iter().map(User::try_from).collect()
 }
 

@@ -3,11 +3,13 @@
 
 use std::collections::HashMap;
 
-use sqlx::{AnyPool, FromRow};
+use serde::Deserialize;
+use sqlx::AnyPool;
 
 use super::{Priority, Status};
+use crate::db::{json_rows_query, parse_json_rows, Backend};
 use crate::error::{AppError, AppResult};
-use crate::locations::{list_with_paths, subtree_cte};
+use crate::locations::{subtree_cte, LocationPath};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -224,7 +226,7 @@ pub struct Viewer {
     pub sees_all: bool,
 }
 
-#[derive(FromRow)]
+#[derive(Deserialize)]
 struct TaskRowData {
     id: i64,
     title: String,
@@ -456,7 +458,7 @@ async fn fetch_rows(
         Some((limit, offset)) => format!(" LIMIT {limit} OFFSET {offset}"),
         None => String::new(),
     };
-    let sql = format!(
+    let query = format!(
         "{} SELECT t.id, t.title, t.status, t.priority, t.location_id, t.due_on,
                 u.name AS assignee_name
          FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id
@@ -464,14 +466,25 @@ async fn fetch_rows(
         conditions.cte,
         conditions.where_clause()
     );
-    let mut query = sqlx::query_as::<_, TaskRowData>(&sql);
+    let columns = [
+        "id",
+        "title",
+        "status",
+        "priority",
+        "location_id",
+        "due_on",
+        "assignee_name",
+    ];
+    let sql = json_rows_query(Backend::of(pool), &query, &columns);
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
     for arg in conditions.args {
         query = match arg {
             Arg::Int(value) => query.bind(value),
             Arg::Text(value) => query.bind(value),
         };
     }
-    Ok(query.fetch_all(pool).await?)
+    let json = query.fetch_one(pool).await?;
+    Ok(parse_json_rows(&json)?)
 }
 
 /// The number of matching rows, but counting stops at `cap`.
@@ -491,11 +504,10 @@ async fn count_rows_up_to(pool: &AnyPool, conditions: Conditions, cap: i64) -> A
     Ok(query.fetch_one(pool).await?)
 }
 
-async fn into_rows(pool: &AnyPool, data: Vec<TaskRowData>) -> AppResult<Vec<TaskRow>> {
-    let paths: HashMap<i64, String> = list_with_paths(pool)
-        .await?
-        .into_iter()
-        .map(|location| (location.id, location.path_label))
+fn into_rows(data: Vec<TaskRowData>, locations: &[LocationPath]) -> AppResult<Vec<TaskRow>> {
+    let paths: HashMap<i64, &str> = locations
+        .iter()
+        .map(|location| (location.id, location.path_label.as_str()))
         .collect();
     let today = today();
     data.into_iter()
@@ -503,14 +515,15 @@ async fn into_rows(pool: &AnyPool, data: Vec<TaskRowData>) -> AppResult<Vec<Task
         .collect()
 }
 
-fn task_row(row: TaskRowData, paths: &HashMap<i64, String>, today: &str) -> AppResult<TaskRow> {
+fn task_row(row: TaskRowData, paths: &HashMap<i64, &str>, today: &str) -> AppResult<TaskRow> {
     let status = Status::parse(&row.status).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let priority =
         Priority::parse(&row.priority).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let overdue = status.is_active() && row.due_on.as_deref().is_some_and(|due| due < today);
     let location = row
         .location_id
-        .and_then(|id| paths.get(&id).cloned())
+        .and_then(|id| paths.get(&id))
+        .map(|path| path.to_string())
         .unwrap_or_default();
     Ok(TaskRow {
         id: row.id,
@@ -527,11 +540,17 @@ fn task_row(row: TaskRowData, paths: &HashMap<i64, String>, today: &str) -> AppR
 /// How many pages past the one shown the pager counts.
 const PAGES_COUNTED_AHEAD: i64 = 20;
 
-/// The page `filter.page` of the list, `PAGE_SIZE` rows at most.
+/// The page `filter.page` of the list, `PAGE_SIZE` rows at most, with each
+/// row's location named from `locations`.
 ///
 /// Pages are counted by offset, so a very deep page reads past every row
 /// before it.
-pub async fn list_page(pool: &AnyPool, viewer: Viewer, filter: &TaskFilter) -> AppResult<TaskPage> {
+pub async fn list_page(
+    pool: &AnyPool,
+    viewer: Viewer,
+    filter: &TaskFilter,
+    locations: &[LocationPath],
+) -> AppResult<TaskPage> {
     let offset = (filter.page - 1) * PAGE_SIZE;
     let cap = offset + PAGE_SIZE * (1 + PAGES_COUNTED_AHEAD) + 1;
     let counted = count_rows_up_to(pool, Conditions::build(viewer, filter), cap).await?;
@@ -547,7 +566,7 @@ pub async fn list_page(pool: &AnyPool, viewer: Viewer, filter: &TaskFilter) -> A
     )
     .await?;
     Ok(TaskPage {
-        rows: into_rows(pool, data).await?,
+        rows: into_rows(data, locations)?,
         total,
         total_is_exact,
         page: filter.page,
@@ -561,10 +580,11 @@ pub async fn list_first(
     viewer: Viewer,
     filter: &TaskFilter,
     limit: i64,
+    locations: &[LocationPath],
 ) -> AppResult<Vec<TaskRow>> {
     let conditions = Conditions::build(viewer, filter);
     let data = fetch_rows(pool, conditions, filter.sort.sql(), Some((limit, 0))).await?;
-    into_rows(pool, data).await
+    into_rows(data, locations)
 }
 
 /// Every matching row, for the export. The rows are held in memory at once.
@@ -572,10 +592,11 @@ pub async fn list_all(
     pool: &AnyPool,
     viewer: Viewer,
     filter: &TaskFilter,
+    locations: &[LocationPath],
 ) -> AppResult<Vec<TaskRow>> {
     let conditions = Conditions::build(viewer, filter);
     let data = fetch_rows(pool, conditions, filter.sort.sql(), None).await?;
-    into_rows(pool, data).await
+    into_rows(data, locations)
 }
 
 /// The rows as a CSV file with a header row. A cell that a spreadsheet
@@ -617,7 +638,7 @@ fn spreadsheet_safe(cell: &str) -> String {
 }
 
 /// How many active work orders are assigned to one person.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug, Deserialize)]
 pub struct AssigneeLoad {
     pub user_id: i64,
     pub name: String,
@@ -632,7 +653,7 @@ pub struct AssigneeLoad {
 /// The counts come from `assignee_task_counts`, which triggers keep current
 /// as work orders are created, reassigned and moved between statuses.
 pub async fn active_per_assignee(pool: &AnyPool) -> AppResult<Vec<AssigneeLoad>> {
-    let rows = sqlx::query_as(&format!(
+    let query = format!(
         "SELECT u.id AS user_id, u.name,
                 {open} AS open, {in_progress} AS in_progress, {on_hold} AS on_hold,
                 CAST(SUM(c.n) AS BIGINT) AS total
@@ -645,10 +666,11 @@ pub async fn active_per_assignee(pool: &AnyPool) -> AppResult<Vec<AssigneeLoad>>
         open = count_of("open"),
         in_progress = count_of("in_progress"),
         on_hold = count_of("on_hold"),
-    ))
-    .fetch_all(pool)
-    .await?;
-    Ok(rows)
+    );
+    let columns = ["user_id", "name", "open", "in_progress", "on_hold", "total"];
+    let sql = json_rows_query(Backend::of(pool), &query, &columns);
+    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
+    Ok(parse_json_rows(&json)?)
 }
 
 /// The summed count of one status, as a BIGINT on both databases (a plain

@@ -5,6 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use askama::Template;
 
 use crate::error::AppResult;
+use crate::locations::{list_with_paths, LocationPath};
 use crate::tasks::list::{
     active_filter, active_per_assignee, list_first, my_active_counts, AssigneeFilter, AssigneeLoad,
     SortOrder, TaskFilter, TaskRow, Viewer,
@@ -54,7 +55,11 @@ fn mine(user: &CurrentUser, sort: SortOrder) -> (Viewer, TaskFilter) {
     (viewer, filter)
 }
 
-async fn team_summary(state: &AppState, user: &CurrentUser) -> AppResult<TeamSummary> {
+async fn team_summary(
+    state: &AppState,
+    user: &CurrentUser,
+    locations: &[LocationPath],
+) -> AppResult<TeamSummary> {
     let pool = &state.db.pool;
     let viewer = Viewer {
         user_id: user.id(),
@@ -68,7 +73,7 @@ async fn team_summary(state: &AppState, user: &CurrentUser) -> AppResult<TeamSum
 
     Ok(TeamSummary {
         per_assignee: active_per_assignee(pool).await?,
-        unassigned: list_first(pool, viewer, &unassigned, SHORT_LIST).await?,
+        unassigned: list_first(pool, viewer, &unassigned, SHORT_LIST, locations).await?,
     })
 }
 
@@ -85,10 +90,12 @@ async fn dashboard(
         ..open.clone()
     };
 
-    let my_open = list_first(pool, viewer, &open, SHORT_LIST).await?;
-    let my_overdue = list_first(pool, viewer, &overdue, SHORT_LIST).await?;
+    let locations = list_with_paths(pool).await?;
+
+    let my_open = list_first(pool, viewer, &open, SHORT_LIST, &locations).await?;
+    let my_overdue = list_first(pool, viewer, &overdue, SHORT_LIST, &locations).await?;
     let team = if user.role().manages_tasks() {
-        Some(team_summary(&state, &user).await?)
+        Some(team_summary(&state, &user, &locations).await?)
     } else {
         None
     };

@@ -82,7 +82,7 @@ async fn task_list(
     let locations = list_with_paths(pool).await?;
     let filter = read_filter(&req, &locations)?;
 
-    let list = list_page(pool, viewer(&user), &filter).await?;
+    let list = list_page(pool, viewer(&user), &filter, &locations).await?;
     let people = if user.role().manages_tasks() {
         list_assignable(pool).await?
     } else {
@@ -112,7 +112,7 @@ async fn task_csv(
     let locations = list_with_paths(pool).await?;
     let filter = read_filter(&req, &locations)?;
 
-    let rows = list_all(pool, viewer(&user), &filter).await?;
+    let rows = list_all(pool, viewer(&user), &filter, &locations).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
