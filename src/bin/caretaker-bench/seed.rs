@@ -5,7 +5,7 @@
 
 use anyhow::Context;
 use caretaker::accounts::{hash_password, Password};
-use caretaker::db::{now, Db};
+use caretaker::db::{now, Backend, Db};
 use clap::Args;
 use sqlx::AnyPool;
 
@@ -52,6 +52,11 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<Seeded> {
         managers: bench_users(&db.pool, "manager").await?,
     };
     insert_tasks(&db.pool, &seeded, args.tasks).await?;
+    if db.backend == Backend::Postgres {
+        // What autovacuum would do shortly after a bulk load; without fresh
+        // statistics the planner guesses at the new rows.
+        sqlx::query("ANALYZE").execute(&db.pool).await?;
+    }
     eprintln!(
         "  seeded {} staff, {} managers, {} work orders",
         seeded.staff.len(),
