@@ -43,7 +43,7 @@ pub async fn run(app: &App<'_>, sizes: &Sizes) -> anyhow::Result<Row> {
     let (seen_tx, mut seen) = mpsc::unbounded_channel();
     let sockets = open_sockets(app.base, &staff, sizes.app_clients, seen_tx).await?;
 
-    let sent = assign_all(manager, &staff, sizes.app_assignments).await?;
+    let Assigned { sent, request_us } = assign_all(manager, &staff, sizes.app_assignments).await?;
     let expected = (0..sent.len())
         .map(|index| sockets_of(index % staff.len(), sizes.app_clients, staff.len()))
         .sum();
@@ -51,6 +51,7 @@ pub async fn run(app: &App<'_>, sizes: &Sizes) -> anyhow::Result<Row> {
     drop(sockets);
 
     let summary = Percentiles::from_micros(latencies);
+    let requests = Percentiles::from_micros(request_us);
     Ok(Row::new(
         "app_assign",
         "caretaker",
@@ -62,7 +63,9 @@ pub async fn run(app: &App<'_>, sizes: &Sizes) -> anyhow::Result<Row> {
     .with("delivered", summary.count as f64)
     .with("p50_ms", summary.p50_ms)
     .with("p99_ms", summary.p99_ms)
-    .with("max_ms", summary.max_ms))
+    .with("max_ms", summary.max_ms)
+    .with("request_p50_ms", requests.p50_ms)
+    .with("request_p99_ms", requests.p99_ms))
 }
 
 /// Sockets of staff user `user`: socket `i` belongs to user `i % users`,
@@ -160,13 +163,21 @@ async fn listen(mut socket: client::Socket, seen: mpsc::UnboundedSender<Seen>) {
 
 /// Creates and assigns `count` work orders, round-robin over the staff, at
 /// `ASSIGN_RATE` per second; returns when each request was sent, by title.
+/// The assignments made: when each title's request was sent, and how long
+/// each request took to answer (µs).
+struct Assigned {
+    sent: HashMap<String, Instant>,
+    request_us: Vec<u64>,
+}
+
 async fn assign_all(
     manager: &WebSession,
     staff: &[WebSession],
     count: usize,
-) -> anyhow::Result<HashMap<String, Instant>> {
+) -> anyhow::Result<Assigned> {
     let run = crate::stats::now_nanos();
     let mut sent = HashMap::new();
+    let mut request_us = Vec::new();
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / ASSIGN_RATE));
     for index in 0..count {
         ticks.tick().await;
@@ -190,9 +201,10 @@ async fn assign_all(
             status if status.is_success() || status.is_redirection() => {}
             status => bail!("POST /tasks answered {status}"),
         }
+        request_us.push(started.elapsed().as_micros() as u64);
         sent.insert(title, started);
     }
-    Ok(sent)
+    Ok(Assigned { sent, request_us })
 }
 
 /// Latencies (µs) of the badge events seen, waiting up to ten seconds for
