@@ -27,6 +27,9 @@ fn main() {
     println!("cargo:rerun-if-changed=package-lock.json");
     println!("cargo:rerun-if-changed=node_modules/.package-lock.json");
     println!("cargo:rerun-if-changed=static");
+    // The migrations are embedded by a macro that cannot tell cargo about
+    // them; a new migration file must still rebuild the crate.
+    println!("cargo:rerun-if-changed=migrations");
 
     install_node_modules_if_stale(&root);
 
