@@ -36,7 +36,7 @@ fn smoke_report() -> &'static Value {
 fn run_smoke(json: &str) -> Value {
     let status = Command::new(env!("CARGO_BIN_EXE_caretaker-bench"))
         .args(["run", "--smoke", "--json", json])
-        .args(["--scenarios", "idle,latency,fanout,throughput,pages"])
+        .args(["--scenarios", "idle,latency,fanout,throughput,pages,app"])
         .args(["--caretaker-bin", env!("CARGO_BIN_EXE_caretaker")])
         .env_remove("PUSHER_APP_KEY")
         .env_remove("PUSHER_APP_SECRET")
@@ -90,4 +90,23 @@ fn the_smoke_run_serves_the_pages_of_a_seeded_app() {
     };
     assert!(served("/healthz") > 0.0);
     assert!(served("/") > 0.0);
+}
+
+#[test]
+fn the_smoke_run_delivers_every_badge_of_its_assignments() {
+    let report = smoke_report();
+
+    let assigned = rows(report, "app_assign");
+    assert_eq!(assigned.len(), 1);
+    let row = assigned[0];
+    assert!(metric(row, "assigned") > 0.0, "{row}");
+    assert!(
+        metric(row, "expected_events") >= metric(row, "assigned"),
+        "{row}"
+    );
+    assert_eq!(
+        metric(row, "delivered"),
+        metric(row, "expected_events"),
+        "{row}"
+    );
 }

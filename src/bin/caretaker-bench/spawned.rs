@@ -50,11 +50,16 @@ pub async fn channels(bin: &Path) -> anyhow::Result<Spawned> {
     start(command, &[]).await
 }
 
-/// `caretaker serve` on a free loopback port with `database_url`.
+/// `caretaker serve` on a free loopback port with `database_url`, its
+/// push sockets on a listener of their own as in the measured runs.
 pub async fn serve(bin: &Path, database_url: &str) -> anyhow::Result<Spawned> {
     let mut command = Command::new(bin);
     command.arg("serve");
-    start(command, &[("DATABASE_URL", database_url)]).await
+    let settings = [
+        ("DATABASE_URL", database_url),
+        ("CARETAKER_PUSH_ADDR", "127.0.0.1:0"),
+    ];
+    start(command, &settings).await
 }
 
 async fn start(mut command: Command, extra: &[(&str, &str)]) -> anyhow::Result<Spawned> {
