@@ -7,7 +7,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 use super::{wait_until, Browser, Driver};
-use crate::helpers::{spawn_app, TestUser};
+use crate::helpers::{spawn_app, spawn_app_with, TestUser};
 
 async fn log_in(browser: &Browser, base: &str, user: &TestUser) {
     browser.goto(&format!("{base}/login")).await;
@@ -188,7 +188,11 @@ async fn managers_see_which_assignees_are_online() {
     let Some(driver) = Driver::start().await else {
         return;
     };
-    let app = spawn_app().await;
+    // Through the push server's own socket port, which the pages name.
+    let app = spawn_app_with(|settings| {
+        settings.push_server.socket_addr = Some("127.0.0.1:0".into());
+    })
+    .await;
     let staff_user = app.add_user(Role::Staff).await;
     let idle_user = app.add_user(Role::Staff).await;
     let manager_user = app.add_user(Role::Manager).await;
