@@ -1,4 +1,4 @@
-//! argon2id password hashing, run off the async threads.
+//! argon2id password hashing, on threads of its own that keep their memory.
 
 use std::sync::mpsc;
 use std::sync::{Arc, LazyLock, Mutex};
