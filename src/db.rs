@@ -1,6 +1,7 @@
 //! The database pool, for SQLite or PostgreSQL behind sqlx's Any driver, and
 //! the migrations embedded in the binary.
 
+use crate::error::AppResult;
 use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
 use serde::de::DeserializeOwned;
@@ -167,6 +168,18 @@ pub fn json_rows_query(backend: Backend, query: &str, columns: &[&str]) -> Strin
 /// array of columns.
 pub fn parse_json_rows<T: DeserializeOwned>(json: &str) -> anyhow::Result<Vec<T>> {
     serde_json::from_str(json).context("cannot read rows the database folded into JSON")
+}
+
+/// Runs `query`, which takes no parameters, folded as by
+/// [`json_rows_query`], and reads its rows.
+pub async fn fetch_json_rows<T: DeserializeOwned>(
+    pool: &AnyPool,
+    query: &str,
+    columns: &[&str],
+) -> AppResult<Vec<T>> {
+    let sql = json_rows_query(Backend::of(pool), query, columns);
+    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
+    Ok(parse_json_rows(&json)?)
 }
 
 fn backend_of(url: &str) -> anyhow::Result<Backend> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use sqlx::AnyPool;
 
-use crate::db::{json_rows_query, now, parse_json_rows, Backend};
+use crate::db::{fetch_json_rows, now};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,9 +85,7 @@ pub struct LocationPath {
 pub async fn list_with_paths(pool: &AnyPool) -> AppResult<Vec<LocationPath>> {
     let query = "SELECT id, parent_id, kind, name FROM locations ORDER BY name, id";
     let columns = ["id", "parent_id", "kind", "name"];
-    let sql = json_rows_query(Backend::of(pool), query, &columns);
-    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
-    let rows: Vec<LocationRow> = parse_json_rows(&json)?;
+    let rows: Vec<LocationRow> = fetch_json_rows(pool, query, &columns).await?;
 
     let mut children: HashMap<Option<i64>, Vec<LocationRow>> = HashMap::new();
     for row in rows {

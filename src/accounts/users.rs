@@ -4,7 +4,7 @@ use serde::Deserialize;
 use sqlx::{AnyPool, FromRow};
 
 use super::{EmailAddress, PersonName, Role};
-use crate::db::{json_rows_query, now, parse_json_rows, Backend};
+use crate::db::{fetch_json_rows, now};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Debug, FromRow, Deserialize)]
@@ -108,9 +108,7 @@ pub async fn list_assignable(pool: &AnyPool) -> AppResult<Vec<User>> {
     let query =
         format!("SELECT {USER_COLUMNS} FROM users WHERE deactivated_at IS NULL ORDER BY name, id");
     let columns = ["id", "email", "name", "role", "deactivated_at"];
-    let sql = json_rows_query(Backend::of(pool), &query, &columns);
-    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
-    let rows: Vec<UserRow> = parse_json_rows(&json)?;
+    let rows: Vec<UserRow> = fetch_json_rows(pool, &query, &columns).await?;
     rows.into_iter().map(User::try_from).collect()
 }
 

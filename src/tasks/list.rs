@@ -7,7 +7,7 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::{Priority, Status};
-use crate::db::{json_rows_query, parse_json_rows, Backend};
+use crate::db::{fetch_json_rows, json_rows_query, parse_json_rows, Backend};
 use crate::error::{AppError, AppResult};
 use crate::locations::{subtree_cte, LocationPath};
 
@@ -668,9 +668,7 @@ pub async fn active_per_assignee(pool: &AnyPool) -> AppResult<Vec<AssigneeLoad>>
         on_hold = count_of("on_hold"),
     );
     let columns = ["user_id", "name", "open", "in_progress", "on_hold", "total"];
-    let sql = json_rows_query(Backend::of(pool), &query, &columns);
-    let json: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
-    Ok(parse_json_rows(&json)?)
+    fetch_json_rows(pool, &query, &columns).await
 }
 
 /// The summed count of one status, as a BIGINT on both databases (a plain
